@@ -1,0 +1,148 @@
+// Shared types, message definitions and constants of the recovery workflows. Safe to import from
+// workflow code, activities, clients and other teams' workflow bundles (no Node or SDK-client imports).
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const TASK_QUEUE = 'cloudphone-recovery';
+export const RECOVER_APP_WORKFLOW = 'recoverApp';
+export const BULK_MIGRATION_WORKFLOW = 'bulkMigration';
+
+export type Phase = 'preflight' | 'lease' | 'protect' | 'recover' | 'poll' | 'verify' | 'release' | 'done';
+export const PHASES: readonly Phase[] = ['preflight', 'lease', 'protect', 'recover', 'poll', 'verify', 'release', 'done'];
+
+export type TargetStatus = 'pending' | 'verified' | 'failed' | 'skipped' | 'cancelled';
+export type TerminalStatus = Exclude<TargetStatus, 'pending'>;
+
+/** Reason codes an operator sees next to a target. */
+export type ReasonCode =
+  // preflight
+  | 'BackupNotFound'
+  | 'BackupNotAvailable'
+  | 'BackupPathMismatch'
+  | 'PackageNotInBackup'
+  | 'SourceUnavailable'
+  | 'InstanceNotFound'
+  | 'InstanceNotRunning'
+  | 'ImageMismatch'
+  | 'ArchitectureMismatch'
+  | 'TargetIsSource'
+  // lease / protect
+  | 'InstanceBusy'
+  | 'AppAlreadyPresent'
+  | 'SnapshotFailed'
+  // recover / poll
+  | 'RecoverRejected'
+  | 'TaskFailed'
+  | 'TaskTimeout'
+  // verify
+  | 'AppMissing'
+  | 'VersionMismatch'
+  | 'DataMismatch'
+  | 'CustomCheckFailed'
+  | 'VerificationError'
+  // control
+  | 'Cancelled';
+
+export interface Evidence {
+  expected?: unknown;
+  found?: unknown;
+  detail?: string;
+}
+
+export interface TargetTimings {
+  leasedAt?: string;
+  recoverStartedAt?: string;
+  recoverFinishedAt?: string;
+  verifiedAt?: string;
+}
+
+export interface TargetResult {
+  instanceId: string;
+  backupFileId: string;
+  status: TargetStatus;
+  phase: Phase;
+  /** Vendor child task IDs, one per attempt, in order. */
+  taskIds: string[];
+  attempts: number;
+  reason?: ReasonCode;
+  /** One line an operator can act on; names the lease holder for InstanceBusy. */
+  message?: string;
+  evidence?: Evidence;
+  /** BackupApp snapshot of the app that was on the target before it was overwritten. */
+  snapshotBackupFileId?: string;
+  timings: TargetTimings;
+}
+
+export interface BackupOutcome {
+  backupFileId: string;
+  sourceInstanceId?: string;
+  released: boolean;
+  /** Why the backup was kept, when it was. */
+  keptBecause?: 'not-all-verified' | 'policy-never' | 'approval-timeout' | 'approval-pending' | 'cancelled' | 'preflight-failed' | 'release-failed';
+  /** True only when every target verified: the operator may reset the source instance. */
+  sourceMayBeReset: boolean;
+}
+
+export interface StatusCounts {
+  total: number;
+  pending: number;
+  verified: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+}
+
+export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'cancelled';
+
+export interface RecoveryProgress {
+  workflowId: string;
+  phase: Phase;
+  paused: boolean;
+  cancelRequested: boolean;
+  awaitingApproval: boolean;
+  counts: StatusCounts;
+  targets: TargetResult[];
+  backups: BackupOutcome[];
+  snapshots: { instanceId: string; backupFileId: string }[];
+  startedAt: string;
+  updatedAt: string;
+}
+
+export interface RecoveryResult extends RecoveryProgress {
+  outcome: RunOutcome;
+  finishedAt: string;
+}
+
+// ---- messages -------------------------------------------------------------------------------------
+export const progressQuery = defineQuery<RecoveryProgress>('progress');
+/** Approve releasing the backups; rejected before verification completes or when a target failed. */
+export const approveReleaseUpdate = defineUpdate<{ approved: true; backups: string[] }, [{ approvedBy?: string; note?: string }?]>('approveRelease');
+export const pauseUpdate = defineUpdate<{ paused: boolean }, [{ reason?: string }?]>('pause');
+export const resumeUpdate = defineUpdate<{ paused: boolean }, []>('resume');
+
+// ---- search attributes (registered on the dev server by the project; see README) -------------------
+// The SQLite dev server allows at most 3 Int attributes, so skipped = targets - verified - failed - pending.
+export const SA_BACKUP_FILE_IDS = defineSearchAttributeKey('CprBackupFileIds', SearchAttributeType.KEYWORD_LIST);
+export const SA_PHASE = defineSearchAttributeKey('CprPhase', SearchAttributeType.KEYWORD);
+export const SA_OUTCOME = defineSearchAttributeKey('CprOutcome', SearchAttributeType.KEYWORD);
+export const SA_TARGETS = defineSearchAttributeKey('CprTargets', SearchAttributeType.INT);
+export const SA_VERIFIED = defineSearchAttributeKey('CprVerified', SearchAttributeType.INT);
+export const SA_FAILED = defineSearchAttributeKey('CprFailed', SearchAttributeType.INT);
+export const SA_KIND = defineSearchAttributeKey('CprKind', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [SA_BACKUP_FILE_IDS, SA_PHASE, SA_OUTCOME, SA_TARGETS, SA_VERIFIED, SA_FAILED, SA_KIND];
+
+// ---- leases --------------------------------------------------------------------------------------
+export const LEASE_REGISTRY_WORKFLOW = 'leaseRegistry';
+export const LEASE_SHARDS = 16;
+
+export interface LeaseHolder {
+  instanceId: string;
+  holderWorkflowId: string;
+  since: string;
+}
+
+export interface AcquireLeasesResult {
+  granted: string[];
+  busy: LeaseHolder[];
+}
