@@ -24,8 +24,7 @@ const DEFAULT_READ_TIMEOUT_MS = 15_000;
 
 const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-const timeoutMs = (fallback: number) =>
-  z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(600_000).default(fallback));
+const timeoutMs = (fallback: number) => z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(600_000).default(fallback));
 
 const envSchema = z.object({
   CPR_ECP_REGION: z.preprocess(
@@ -70,10 +69,7 @@ export interface LoadEcpConfigOptions {
  * @alicloud/credentials default chain (env ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, profile, RAM role...)
  * resolves them lazily at call time, so rotated STS tokens keep working.
  */
-export function loadEcpConfig(
-  env: Record<string, string | undefined> = process.env,
-  options: LoadEcpConfigOptions = {},
-): EcpConfig {
+export function loadEcpConfig(env: Record<string, string | undefined> = process.env, options: LoadEcpConfigOptions = {}): EcpConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);

@@ -171,7 +171,8 @@ function decide(s: ErrorShape): Verdict {
   if (!code && /unable to get credentials/i.test(s.message)) {
     return { kind: 'auth', code: 'CredentialsUnavailable', mayHaveSucceeded: false };
   }
-  if (s.name === 'SyntaxError') {
+  // tea-util's assertAsMap: the body was JSON but not an object (e.g. `null`), same meaning as above.
+  if (s.name === 'SyntaxError' || (!code && /^The value is not a object/.test(s.message))) {
     // Unparsable body: an HTML gateway page, or a 2xx whose JSON we could not read (so it may have worked).
     return { kind: 'transient', code: 'MalformedResponse', mayHaveSucceeded: true };
   }
@@ -194,7 +195,10 @@ function decide(s: ErrorShape): Verdict {
   if (status === 404 && !(code && INVALID_CODES.has(code))) {
     return { kind: 'notFound', code: code ?? 'HTTP404', mayHaveSucceeded: false };
   }
-  if (code && (INVALID_CODES.has(code) || code.startsWith('InvalidParameter') || code.startsWith('Missing') || code.startsWith('Invalid'))) {
+  if (
+    code &&
+    (INVALID_CODES.has(code) || code.startsWith('InvalidParameter') || code.startsWith('Missing') || code.startsWith('Invalid'))
+  ) {
     return { kind: 'invalid', code, mayHaveSucceeded: false };
   }
   if (code === 'ENOTFOUND') return { kind: 'unknown', code, mayHaveSucceeded: false };

@@ -5,14 +5,8 @@ export { createCallApi } from './call';
 export type { CallApi, CallResult, EcpAction, EcpCallEvent, EcpHooks, WireBody, WireQuery } from './call';
 export { EcpError, classifyError, isRetryable, isEcpError, scrubMessage } from './errors';
 export { createEcpClient, createEcpClientFromCall } from './operations';
-export { pages, collectAll, describeTasksByIds } from './paging';
+export { pages, collectAll, describeTasksByIds, describeInstancesByIds } from './paging';
 export type { FetchPage, PagingOptions, DescribeTasksByIdsOptions } from './paging';
 export { parseVendorTime } from './wire';
 export { normaliseInvocationStatus } from './mappers';
-export {
-  MAX_INSTANCES_PER_CALL,
-  MAX_BACKUP_FILES_PER_CALL,
-  MAX_TASK_IDS_PER_CALL,
-  MAX_PACKAGES_PER_CALL,
-  MAX_PAGE_SIZE,
-} from './validate';
+export { MAX_INSTANCES_PER_CALL, MAX_BACKUP_FILES_PER_CALL, MAX_TASK_IDS_PER_CALL, MAX_PACKAGES_PER_CALL, MAX_PAGE_SIZE } from './validate';

@@ -62,13 +62,7 @@ export function toBackupFile(r: WireBody): BackupFile | undefined {
   });
 }
 
-const INVOCATION_STATUSES: ReadonlySet<string> = new Set<InvocationStatus>([
-  'PENDING',
-  'RUNNING',
-  'SUCCESS',
-  'FAILED',
-  'TIMEOUT',
-]);
+const INVOCATION_STATUSES: ReadonlySet<string> = new Set<InvocationStatus>(['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT']);
 
 /** Sources disagree on case (`Running` vs `RUNNING`); unknown values count as still running. */
 export function normaliseInvocationStatus(v: unknown): { status: InvocationStatus; raw?: string } {
@@ -93,12 +87,7 @@ export function toInvocation(r: WireBody): Invocation | undefined {
   });
 }
 
-export function toPage<T>(
-  body: WireBody,
-  requestId: string,
-  listKey: string,
-  map: (r: WireBody) => T | undefined,
-): Page<T> {
+export function toPage<T>(body: WireBody, requestId: string, listKey: string, map: (r: WireBody) => T | undefined): Page<T> {
   const items: T[] = [];
   for (const r of records(body[listKey])) {
     const item = map(r);

@@ -1,6 +1,6 @@
 import { EcpError } from './errors';
-import type { EcpClient, Page, Task } from './types';
-import { MAX_TASK_IDS_PER_CALL } from './validate';
+import type { AndroidInstance, EcpClient, Page, Task } from './types';
+import { MAX_INSTANCES_PER_CALL, MAX_PAGE_SIZE, MAX_TASK_IDS_PER_CALL } from './validate';
 
 export type FetchPage<T> = (nextToken: string | undefined) => Promise<Page<T>>;
 
@@ -58,11 +58,27 @@ export async function describeTasksByIds(
   const out: Task[] = [];
   for (let i = 0; i < unique.length; i += pageSize) {
     const chunk = unique.slice(i, i + pageSize);
-    const tasks = await collectAll<Task>(
-      (nextToken) => client.describeTasks({ taskIds: chunk, maxResults: pageSize, nextToken }),
+    const tasks = await collectAll<Task>((nextToken) => client.describeTasks({ taskIds: chunk, maxResults: pageSize, nextToken }), opts);
+    out.push(...tasks);
+  }
+  return out;
+}
+
+/** Same idea for instances: chunks of 50 IDs (the client-side cap), following NextToken. */
+export async function describeInstancesByIds(
+  client: Pick<EcpClient, 'describeAndroidInstances'>,
+  instanceIds: readonly string[],
+  opts: PagingOptions = {},
+): Promise<AndroidInstance[]> {
+  const unique = [...new Set(instanceIds)];
+  const out: AndroidInstance[] = [];
+  for (let i = 0; i < unique.length; i += MAX_INSTANCES_PER_CALL) {
+    const chunk = unique.slice(i, i + MAX_INSTANCES_PER_CALL);
+    const items = await collectAll<AndroidInstance>(
+      (nextToken) => client.describeAndroidInstances({ instanceIds: chunk, maxResults: MAX_PAGE_SIZE, nextToken }),
       opts,
     );
-    out.push(...tasks);
+    out.push(...items);
   }
   return out;
 }

@@ -6,8 +6,8 @@ import { EcpError } from './errors';
 export const MAX_INSTANCES_PER_CALL = 50;
 export const MAX_BACKUP_FILES_PER_CALL = 50;
 export const MAX_TASK_IDS_PER_CALL = 100;
-/** Undocumented; a generous guard against accidentally passing a whole catalogue. */
-export const MAX_PACKAGES_PER_CALL = 100;
+/** Undocumented by the vendor; same cap as the emulator so a call it would reject is never sent. */
+export const MAX_PACKAGES_PER_CALL = 50;
 export const MAX_PAGE_SIZE = 100;
 
 export function invalid(action: string, code: string, message: string): EcpError {
