@@ -1,0 +1,105 @@
+// Workflow-side lease helpers: what the recovery workflow calls to lease its targets before RecoverApp
+// and to give them back after verification (also on cancellation and failure).
+import { CancellationScope, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { LeaseActivities } from '../activities/recovery/contract';
+import type { AcquireLeasesResult, LeaseHolder } from './types';
+
+export type OnBusy = 'wait' | 'fail';
+
+export interface AcquireTargetLeasesOptions {
+  /** Defaults to this workflow's ID; the registry reclaims the lease once that workflow stops running. */
+  holderWorkflowId?: string;
+  /** 'fail': report busy instances at once. 'wait': retry them until granted or busyWaitMs elapsed. */
+  onBusy: OnBusy;
+  busyWaitMs: number;
+  /** First pause between retries of busy instances; doubles up to maxRetryIntervalMs. */
+  retryIntervalMs?: number;
+  maxRetryIntervalMs?: number;
+}
+
+const DEFAULT_RETRY_INTERVAL_MS = 2_000;
+const DEFAULT_MAX_RETRY_INTERVAL_MS = 60_000;
+
+const { acquireLeases } = proxyActivities<LeaseActivities>({
+  // Covers the registry's own stale-holder check inside the update; a retry reuses the update ID.
+  startToCloseTimeout: '45 seconds',
+  retry: {
+    initialInterval: '500 milliseconds',
+    maximumInterval: '10 seconds',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: ['InvalidLeaseRequest'],
+  },
+});
+
+const { releaseLeases } = proxyActivities<LeaseActivities>({
+  startToCloseTimeout: '30 seconds',
+  // Retry hard: an unreleased lease blocks the instance until this workflow ends and it is reclaimed.
+  retry: {
+    initialInterval: '500 milliseconds',
+    maximumInterval: '10 seconds',
+    maximumAttempts: 30,
+    nonRetryableErrorTypes: ['InvalidLeaseRequest'],
+  },
+});
+
+/** The operator-facing line for a busy target; names the holder so they can find and inspect it. */
+export function leaseBusyMessage(holder: LeaseHolder): string {
+  return `instance ${holder.instanceId} is leased by workflow ${holder.holderWorkflowId} since ${holder.since}`;
+}
+
+/**
+ * Lease the instances to this workflow. Returns the granted ones and, for the rest, who holds them.
+ * On cancellation or failure every requested instance is released before the error is rethrown, so a
+ * caller never holds leases it does not know about.
+ */
+export async function acquireTargetLeases(instanceIds: string[], options: AcquireTargetLeasesOptions): Promise<AcquireLeasesResult> {
+  const holderWorkflowId = options.holderWorkflowId ?? workflowInfo().workflowId;
+  const wanted = [...new Set(instanceIds)];
+  if (wanted.length === 0) return { granted: [], busy: [] };
+  const granted = new Set<string>();
+  let busy: LeaseHolder[] = [];
+  const deadline = Date.now() + (options.onBusy === 'wait' ? options.busyWaitMs : 0);
+  const maxInterval = options.maxRetryIntervalMs ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
+  let interval = Math.min(options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS, maxInterval);
+  let pending = wanted;
+  try {
+    for (;;) {
+      const result = await acquireLeases({ holderWorkflowId, instanceIds: pending });
+      for (const id of result.granted) granted.add(id);
+      busy = result.busy;
+      const remaining = deadline - Date.now();
+      if (busy.length === 0 || options.onBusy === 'fail' || remaining <= 0) break;
+      await sleep(Math.min(interval, remaining), { summary: `waiting for ${busy.length} leased instance(s)` });
+      interval = Math.min(interval * 2, maxInterval);
+      pending = busy.map((holder) => holder.instanceId);
+    }
+  } catch (err) {
+    // A cancelled or failed acquire may have landed on some shards without us seeing the result.
+    await releaseTargetLeases(wanted, holderWorkflowId);
+    throw err;
+  }
+  return { granted: wanted.filter((id) => granted.has(id)), busy };
+}
+
+/**
+ * Release this workflow's leases on the instances; others' leases are untouched and repeating is harmless.
+ * Runs even when the workflow is being cancelled. Returns false when the registry could not be reached
+ * after retries (logged, not thrown, so cleanup never masks the run's real outcome).
+ */
+export async function releaseTargetLeases(instanceIds: string[], holderWorkflowId: string = workflowInfo().workflowId): Promise<boolean> {
+  const ids = [...new Set(instanceIds)];
+  if (ids.length === 0) return true;
+  return CancellationScope.nonCancellable(async () => {
+    try {
+      await releaseLeases({ holderWorkflowId, instanceIds: ids });
+      return true;
+    } catch (err) {
+      log.error('could not release leases; they are reclaimed once this workflow stops', {
+        holderWorkflowId,
+        instances: ids.length,
+        error: String(err),
+      });
+      return false;
+    }
+  });
+}
