@@ -136,17 +136,38 @@ export interface InputIssue {
   rule: string;
 }
 
-/** Field paths like `items[0].instanceIds[2]` with the rule broken, for 400s and CLI errors. */
-export function describeIssues(error: z.ZodError): InputIssue[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '') || '(root)',
-    rule: issue.message,
-  }));
+/**
+ * Field paths like `items[0].instanceIds[2]` with the rule broken, for 400s and CLI errors.
+ * A union mismatch is reported with the issues of the form the caller meant (`items` or the one-backup
+ * shorthand), and unknown keys one by one, so an operator always sees the field and the rule.
+ */
+export function describeIssues(error: z.ZodError, raw?: unknown): InputIssue[] {
+  return expandUnionIssues(error.issues, raw)
+    .flatMap(perUnknownKey)
+    .map((issue) => ({ field: formatPath(issue.path) || '(root)', rule: issue.message }));
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+}
+
+function perUnknownKey(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'unrecognized_keys') return [issue];
+  return issue.keys.map((key) => ({ code: 'custom', path: [...issue.path, key], message: 'is not a recognized field', input: undefined }) as z.core.$ZodIssue);
+}
+
+function expandUnionIssues(issues: z.core.$ZodIssue[], raw: unknown): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || issue.path.length > 0 || issue.errors.length !== 2) return [issue];
+    const meantFullForm = typeof raw === 'object' && raw !== null && 'items' in raw;
+    const branch = issue.errors[meantFullForm ? 0 : 1] ?? [];
+    return branch.length > 0 ? branch : [issue];
+  });
 }
 
 export type ParseResult = { ok: true; plan: RecoverAppPlan } | { ok: false; issues: InputIssue[] };
 
 export function parseRecoverAppInput(raw: unknown): ParseResult {
   const parsed = recoverAppInputSchema.safeParse(raw);
-  return parsed.success ? { ok: true, plan: parsed.data } : { ok: false, issues: describeIssues(parsed.error) };
+  return parsed.success ? { ok: true, plan: parsed.data } : { ok: false, issues: describeIssues(parsed.error, raw) };
 }

@@ -4,7 +4,6 @@ import { freePort, startDevServer, type RunningDevServer } from '../../client/de
 import { SEARCH_ATTRIBUTES } from '../../workflows/types';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __cprDevServer: RunningDevServer | undefined;
 }
 

@@ -1,11 +1,18 @@
-// Keep worker logs to warnings so test output stays readable; one Runtime per jest module registry.
+// Keep worker logs to warnings so test output stays readable. Installed only by files that use Temporal:
+// an installed Runtime that never gets a connection keeps jest from exiting.
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 
-try {
-  Runtime.install({
-    logger: new DefaultLogger('WARN'),
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
-  });
-} catch {
-  // Already installed in this process by an earlier test file: the first install stays in force.
+let installed = false;
+
+export function installQuietRuntime(): void {
+  if (installed) return;
+  installed = true;
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    });
+  } catch {
+    // A Runtime already exists in this process (an earlier file in the same jest worker): keep it.
+  }
 }

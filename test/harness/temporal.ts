@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { join } from 'node:path';
+import { installQuietRuntime } from './quiet-runtime';
 
 export interface TestTemporal {
   address: string;
@@ -16,6 +17,7 @@ export interface TestTemporal {
 export async function connectTestTemporal(): Promise<TestTemporal> {
   const address = process.env.CPR_TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('CPR_TEST_TEMPORAL_ADDRESS is not set: run tests through jest (global setup starts the dev server)');
+  installQuietRuntime();
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   const namespace = 'default';

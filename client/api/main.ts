@@ -1,0 +1,74 @@
+// `tsx client/api/main.ts`: the HTTP API as a process. Configuration from the environment:
+//   CPR_API_TOKEN (required unless CPR_API_ALLOW_NO_AUTH=1), CPR_API_PORT (8080), CPR_API_HOST (127.0.0.1),
+//   CPR_API_TASK_QUEUE (cloudphone-recovery), CPR_API_LOG_LEVEL (info),
+//   CPR_TEMPORAL_ADDRESS / CPR_TEMPORAL_NAMESPACE (and the TEMPORAL_* connection variables).
+import { connectClient, resolveTemporalTarget } from '../cli/connection';
+import { TASK_QUEUE } from '../../workflows/types';
+import { buildApi, createApiLogger } from './server';
+
+type Env = Record<string, string | undefined>;
+
+export interface ApiConfig {
+  token?: string;
+  allowNoAuth: boolean;
+  port: number;
+  host: string;
+  taskQueue: string;
+  logLevel: string;
+}
+
+export function loadApiConfig(env: Env): ApiConfig {
+  const allowNoAuth = env.CPR_API_ALLOW_NO_AUTH === '1';
+  const token = env.CPR_API_TOKEN?.trim() || undefined;
+  if (!token && !allowNoAuth) throw new Error('CPR_API_TOKEN is required (set CPR_API_ALLOW_NO_AUTH=1 only for local development)');
+  if (token && token.length < 16) throw new Error('CPR_API_TOKEN must be at least 16 characters');
+  const portText = env.CPR_API_PORT ?? '8080';
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new Error(`CPR_API_PORT must be a port number, got "${portText}"`);
+  const host = env.CPR_API_HOST ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:\-[\]]{1,255}$/.test(host)) throw new Error(`CPR_API_HOST must be a host name or IP address, got "${host}"`);
+  const taskQueue = env.CPR_API_TASK_QUEUE ?? TASK_QUEUE;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(taskQueue)) throw new Error('CPR_API_TASK_QUEUE must be a task queue name');
+  const logLevel = env.CPR_API_LOG_LEVEL ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new Error('CPR_API_LOG_LEVEL must be a pino level');
+  return { ...(token ? { token } : {}), allowNoAuth, port, host, taskQueue, logLevel };
+}
+
+async function main(): Promise<void> {
+  const config = loadApiConfig(process.env);
+  const target = resolveTemporalTarget({}, process.env);
+  const { client, close } = await connectClient(target);
+  const logger = createApiLogger({ level: config.logLevel });
+  const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger });
+  if (!config.token) logger.warn('serving WITHOUT authentication (CPR_API_ALLOW_NO_AUTH=1): local development only');
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await close();
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use; set CPR_API_PORT to a free port`);
+    if (code === 'EACCES') fail(`not allowed to listen on ${config.host}:${config.port}; use a port above 1024`);
+    if (code === 'EADDRNOTAVAIL') fail(`${config.host} is not an address of this machine; check CPR_API_HOST`);
+    throw err;
+  }
+  logger.info({ temporal: target.address, namespace: target.namespace, taskQueue: config.taskQueue }, 'cpr api ready');
+
+  const stop = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'shutting down');
+    await app.close();
+    await close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function fail(message: string): never {
+  process.stderr.write(`cpr-api: ${message}\n`);
+  process.exit(1);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+}

@@ -1,0 +1,8 @@
+// The operator service layer: what the CLI and the HTTP API call.
+export * from './errors';
+export * from './ids';
+export * from './recoveries';
+export * from './validate';
+export * from './list';
+export * from './report';
+export * from './watch';

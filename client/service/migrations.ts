@@ -1,0 +1,215 @@
+// Operator actions on bulk migrations, as plain functions over a Temporal Client (CLI and HTTP API).
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationPlan } from '../../workflows/plan';
+import { BULK_MIGRATION_WORKFLOW, SA_KIND, SA_TARGETS, TASK_QUEUE, pauseUpdate, resumeUpdate } from '../../workflows/types';
+import { cancelMigrationUpdate, migrationProgressQuery, setWindowUpdate } from '../../workflows/bulk/messages';
+import type { MigrationProgress, MigrationResult } from '../../workflows/bulk/types';
+import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './errors';
+import { checkWorkflowId } from './ids';
+import { csvCell, type ReportFormat } from './report';
+import { statusName, type RunStatus } from './recoveries';
+
+export const MIGRATION_KIND = 'migration';
+const QUERY_DEADLINE_MS = 5_000;
+const UPDATE_DEADLINE_MS = 30_000;
+
+export interface StartMigrationOptions {
+  /** Workflow ID of the migration; default `migration-<random>`. Children are `<migrationId>/<chunk>`. */
+  migrationId?: string;
+  taskQueue?: string;
+}
+
+export interface StartedMigration {
+  migrationId: string;
+  runId: string;
+  targets: number;
+}
+
+/** A migration as an operator sees it: live progress while running, the result once completed. */
+export interface MigrationView {
+  migrationId: string;
+  runId: string;
+  status: RunStatus;
+  startedAt: string;
+  closedAt?: string;
+  taskQueue: string;
+  progress?: MigrationProgress;
+  /** The result without its per-target rows (those are in the report). */
+  result?: Omit<MigrationResult, 'rows'>;
+  failure?: { message: string; type?: string };
+  progressUnavailable?: string;
+}
+
+/** Validates the plan (InvalidInputError naming field and rule) and starts the migration. */
+export async function startMigration(client: Client, rawPlan: unknown, options: StartMigrationOptions = {}): Promise<StartedMigration> {
+  const plan = validateMigrationPlan(rawPlan);
+  const migrationId = options.migrationId === undefined ? `migration-${randomUUID().slice(0, 12)}` : checkWorkflowId(options.migrationId, 'migrationId');
+  const targets = countTargets(plan);
+  try {
+    const handle = await client.workflow.start(BULK_MIGRATION_WORKFLOW, {
+      workflowId: migrationId,
+      taskQueue: options.taskQueue ?? TASK_QUEUE,
+      args: [plan],
+      workflowIdConflictPolicy: 'FAIL',
+      ...migrationStartExtras(plan),
+    });
+    return { migrationId, runId: handle.firstExecutionRunId, targets };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictError(`migration ${migrationId} already exists`);
+    throw err;
+  }
+}
+
+/** Search attributes and summary of a migration run (shared with schedules). */
+export function migrationStartExtras(plan: MigrationPlan): { typedSearchAttributes: TypedSearchAttributes; staticSummary: string } {
+  const targets = countTargets(plan);
+  return {
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: SA_KIND, value: MIGRATION_KIND },
+      { key: SA_TARGETS, value: targets },
+    ]),
+    staticSummary: `Migrate ${plan.items.length} backup${plan.items.length === 1 ? '' : 's'} onto ${targets} instance${targets === 1 ? '' : 's'}`,
+  };
+}
+
+export function validateMigrationPlan(rawPlan: unknown): MigrationPlan {
+  const parsed = parseMigrationPlan(rawPlan);
+  if (!parsed.ok) throw new InvalidInputError(parsed.issues);
+  return parsed.plan;
+}
+
+export async function getMigration(client: Client, id: string): Promise<MigrationView> {
+  const { handle, description } = await describeMigration(client, id);
+  const view: MigrationView = {
+    migrationId: description.workflowId,
+    runId: description.runId,
+    status: statusName(description.status.name),
+    startedAt: description.startTime.toISOString(),
+    taskQueue: description.taskQueue,
+  };
+  if (description.closeTime) view.closedAt = description.closeTime.toISOString();
+  if (view.status === 'Completed') {
+    const { rows: _rows, ...result } = await handle.result();
+    view.result = result;
+    return view;
+  }
+  if (view.status !== 'Running') {
+    try {
+      await handle.result();
+    } catch (err) {
+      view.failure = describeFailure(err);
+    }
+  }
+  try {
+    view.progress = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(migrationProgressQuery));
+  } catch (err) {
+    view.progressUnavailable = `progress query failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return view;
+}
+
+/** The finished migration's result with every row; ConflictError while it runs or when it ended without one. */
+export async function getMigrationResult(client: Client, id: string): Promise<MigrationResult> {
+  const { handle, description } = await describeMigration(client, id);
+  const status = statusName(description.status.name);
+  if (status === 'Running') throw new ConflictError(`migration ${description.workflowId} is still running; the report is available when it completes`);
+  try {
+    return await handle.result();
+  } catch (err) {
+    throw new ConflictError(`migration ${description.workflowId} ended without a result (${status}): ${describeFailure(err).message}`);
+  }
+}
+
+export async function pauseMigration(client: Client, id: string, options: { reason?: string } = {}): Promise<{ paused: boolean }> {
+  if (options.reason !== undefined && (typeof options.reason !== 'string' || options.reason.length > 500)) {
+    throw new InvalidInputError([{ field: 'reason', rule: 'must be a string of at most 500 characters' }]);
+  }
+  const arg = options.reason !== undefined ? { reason: options.reason } : {};
+  return runUpdate(client, id, (handle) => handle.executeUpdate<{ paused: boolean }, [{ reason?: string }]>(pauseUpdate.name, { args: [arg] }));
+}
+
+export async function resumeMigration(client: Client, id: string): Promise<{ paused: boolean }> {
+  return runUpdate(client, id, (handle) => handle.executeUpdate(resumeUpdate, { args: [] }));
+}
+
+/** Stops launching children, cancels running ones (they release their leases) and completes with outcome 'cancelled'. */
+export async function cancelMigration(client: Client, id: string, options: { reason?: string } = {}): Promise<{ cancelling: true; running: number }> {
+  if (options.reason !== undefined && (typeof options.reason !== 'string' || options.reason.length > 500)) {
+    throw new InvalidInputError([{ field: 'reason', rule: 'must be a string of at most 500 characters' }]);
+  }
+  const arg = options.reason !== undefined ? { reason: options.reason } : {};
+  return runUpdate(client, id, (handle) => handle.executeUpdate<{ cancelling: true; running: number }, [{ reason?: string }]>(cancelMigrationUpdate.name, { args: [arg] }));
+}
+
+export async function setMigrationWindow(client: Client, id: string, window: unknown): Promise<{ window: number }> {
+  if (typeof window !== 'number' || !Number.isInteger(window) || window < 1 || window > MAX_WINDOW) {
+    throw new InvalidInputError([{ field: 'window', rule: `must be a whole number from 1 to ${MAX_WINDOW}` }]);
+  }
+  return runUpdate(client, id, (handle) => handle.executeUpdate(setWindowUpdate, { args: [window] }));
+}
+
+export const MIGRATION_CSV_COLUMNS = ['instanceId', 'backupFileId', 'status', 'reason'] as const;
+
+/** Every target of a finished migration (verified rows beyond the detail limit are only counted; the JSON says how many). */
+export function migrationReport(result: MigrationResult, format: ReportFormat): string {
+  if (format === 'csv') {
+    const lines = [MIGRATION_CSV_COLUMNS.join(',')];
+    for (const row of result.rows) lines.push([row.instanceId, row.backupFileId, row.status, row.reason ?? ''].map(csvCell).join(','));
+    return lines.join('\r\n') + '\r\n';
+  }
+  return JSON.stringify(result, null, 2);
+}
+
+// ---- helpers --------------------------------------------------------------------------------------
+
+export async function describeMigration(client: Client, id: string): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
+  const workflowId = checkWorkflowId(id);
+  const handle = client.workflow.getHandle(workflowId);
+  let description: WorkflowExecutionDescription;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError('migration', workflowId);
+    throw err;
+  }
+  if (description.type !== BULK_MIGRATION_WORKFLOW) throw new NotFoundError('migration', workflowId);
+  // No run ID: updates and results follow the migration across continue-as-new.
+  return { handle: client.workflow.getHandle(workflowId), description };
+}
+
+async function runUpdate<R>(client: Client, id: string, send: (handle: WorkflowHandle) => Promise<R>): Promise<R> {
+  const { handle, description } = await describeMigration(client, id);
+  const status = statusName(description.status.name);
+  if (status !== 'Running') throw new ConflictError(`migration ${description.workflowId} is already closed (${status})`);
+  try {
+    return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new ConflictError(err.cause?.message ?? err.message);
+    if (err instanceof WorkflowNotFoundError) throw new ConflictError(`migration ${description.workflowId} is already closed`);
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw new UnavailableError(`no worker accepted the request within ${UPDATE_DEADLINE_MS / 1000} s; is a worker polling task queue ${description.taskQueue}?`);
+    }
+    throw err;
+  }
+}
+
+function describeFailure(err: unknown): { message: string; type?: string } {
+  if (err instanceof WorkflowFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) return { message: cause.message, ...(cause.type ? { type: cause.type } : {}) };
+    if (cause) return { message: cause.message, type: cause.constructor.name.replace(/Failure$/, '') };
+    return { message: err.message };
+  }
+  return { message: err instanceof Error ? err.message : String(err) };
+}

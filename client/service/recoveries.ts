@@ -1,0 +1,367 @@
+// Operator actions on recovery runs, as plain functions over a Temporal Client. The CLI and the HTTP
+// API both call these, so validation, workflow IDs, search attributes and error mapping live here once.
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import type { InputIssue, RecoverAppPlan } from '../../workflows/input';
+import {
+  RECOVER_APP_WORKFLOW,
+  SA_BACKUP_FILE_IDS,
+  SA_FAILED,
+  SA_KIND,
+  SA_OUTCOME,
+  SA_PHASE,
+  SA_TARGETS,
+  SA_VERIFIED,
+  TASK_QUEUE,
+  approveReleaseUpdate,
+  pauseUpdate,
+  progressQuery,
+  resumeUpdate,
+  type RecoveryProgress,
+  type RecoveryResult,
+} from '../../workflows/types';
+import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dry-run';
+import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './errors';
+import { checkRequestId, checkWorkflowId } from './ids';
+import { validateRecoverAppInput } from './validate';
+
+export const RECOVERY_KIND = 'recovery';
+/** Memo keys: the input fingerprint makes a reused request ID with a different body a conflict. */
+const MEMO_INPUT_SHA256 = 'cprInputSha256';
+const MEMO_START_NONCE = 'cprStartNonce';
+
+/** How long a progress query may wait for a worker before the view reports progress as unavailable. */
+const QUERY_DEADLINE_MS = 5_000;
+/** How long an update may wait for a worker to accept it. */
+const UPDATE_DEADLINE_MS = 30_000;
+
+/** Visibility's names for execution states (what `ExecutionStatus = '…'` accepts). */
+export const RUN_STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'ContinuedAsNew', 'TimedOut'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number] | 'Unknown';
+
+export interface StartOptions {
+  /** Client request ID: the same ID always refers to the same run (idempotent retries). */
+  requestId?: string;
+  taskQueue?: string;
+}
+
+export interface StartedRecovery {
+  workflowId: string;
+  runId: string;
+  /** False when the request ID matched an existing run, which was returned instead of starting another. */
+  created: boolean;
+}
+
+export interface RecoveryView {
+  workflowId: string;
+  runId: string;
+  status: RunStatus;
+  startedAt: string;
+  closedAt?: string;
+  taskQueue: string;
+  summary?: string;
+  backupFileIds: string[];
+  phase?: string;
+  outcome?: string;
+  /** Live state while running (and the last state of a closed run when a worker could replay it). */
+  progress?: RecoveryProgress;
+  /** Present once the run completed. */
+  result?: RecoveryResult;
+  /** Why a run ended without a result (failed, terminated, timed out, cancelled before returning). */
+  failure?: { message: string; type?: string };
+  /** Why `progress` is missing on a running recovery (e.g. no worker answered the query). */
+  progressUnavailable?: string;
+}
+
+export async function startRecovery(client: Client, rawInput: unknown, options: StartOptions = {}): Promise<StartedRecovery> {
+  const requestId = options.requestId === undefined ? undefined : checkRequestId(options.requestId);
+  const plan = validatePlan(rawInput);
+  const backupFileIds = [...new Set(plan.items.map((item) => item.backupFileId))];
+  const targets = plan.items.reduce((n, item) => n + item.instanceIds.length, 0);
+  const workflowId = requestId ? `recovery-${requestId}` : `recovery-${backupFileIds[0]}-${randomUUID().slice(0, 8)}`;
+  const inputSha256 = fingerprint(plan);
+  const nonce = randomUUID();
+
+  let handle: WorkflowHandle;
+  let startedRunId: string | undefined;
+  try {
+    const started = await client.workflow.start(RECOVER_APP_WORKFLOW, {
+      workflowId,
+      taskQueue: options.taskQueue ?? TASK_QUEUE,
+      args: [plan],
+      // A retry while the first run is open gets that run; after it closed, the ID is never reused.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { [MEMO_INPUT_SHA256]: inputSha256, [MEMO_START_NONCE]: nonce },
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: SA_KIND, value: RECOVERY_KIND },
+        { key: SA_BACKUP_FILE_IDS, value: backupFileIds },
+        { key: SA_PHASE, value: 'preflight' },
+        { key: SA_TARGETS, value: targets },
+      ]),
+      staticSummary: summarize(backupFileIds, targets),
+    });
+    handle = started;
+    startedRunId = started.firstExecutionRunId;
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !requestId) throw err;
+    handle = client.workflow.getHandle(workflowId);
+  }
+  if (!requestId) return { workflowId, runId: startedRunId ?? '', created: true };
+
+  // With a request ID the run may be an earlier one: tell which, and refuse a different body under the same ID.
+  const description = await handle.describe();
+  const memo = description.memo ?? {};
+  if (memo[MEMO_INPUT_SHA256] !== inputSha256) {
+    throw new ConflictError(`request ID ${requestId} was already used for a different recovery request (${workflowId})`);
+  }
+  return { workflowId, runId: description.runId, created: memo[MEMO_START_NONCE] === nonce };
+}
+
+export async function getRecovery(client: Client, id: string): Promise<RecoveryView> {
+  const { handle, description } = await describeRecovery(client, id);
+  const view = baseView(description);
+  const summary = await description.staticSummary().catch(() => undefined);
+  if (summary) view.summary = summary;
+  if (view.status === 'Running') {
+    // Started, scheduled, nothing more: no worker has taken the first task, so a query would only wait.
+    if (description.historyLength <= 2) {
+      view.progressUnavailable = `no worker has picked this run up yet (task queue ${description.taskQueue})`;
+      return view;
+    }
+    try {
+      view.progress = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(progressQuery));
+    } catch (err) {
+      view.progressUnavailable = `progress query failed: ${errorMessage(err)}`;
+    }
+    return view;
+  }
+  if (view.status === 'Completed') {
+    view.result = await handle.result();
+    return view;
+  }
+  try {
+    await handle.result();
+  } catch (err) {
+    view.failure = describeFailure(err);
+  }
+  // The last known state of a cancelled/failed run is worth showing; a worker replays it to answer.
+  try {
+    view.progress = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(progressQuery));
+  } catch {
+    // no worker or a run that never got going: the failure is what there is to show
+  }
+  return view;
+}
+
+export async function cancelRecovery(client: Client, id: string): Promise<{ workflowId: string; runId: string; cancelRequested: true }> {
+  const { handle, description } = await describeRecovery(client, id);
+  assertOpen(description);
+  await handle.cancel();
+  return { workflowId: description.workflowId, runId: description.runId, cancelRequested: true };
+}
+
+export interface ApproveOptions {
+  approvedBy?: string;
+  note?: string;
+  /** Update ID for idempotent retries of the same approval. */
+  updateId?: string;
+}
+
+// The message definitions declare optional argument tuples, which the client's executeUpdate overloads
+// do not accept; the update is sent by name with the same types instead.
+type ApproveArg = { approvedBy?: string; note?: string };
+type ApproveResult = { approved: true; backups: string[] };
+
+export async function approveRelease(client: Client, id: string, options: ApproveOptions = {}): Promise<ApproveResult> {
+  const { approvedBy, note, updateId } = options;
+  const issues: InputIssue[] = [];
+  if (approvedBy !== undefined && (typeof approvedBy !== 'string' || approvedBy.length > 200)) issues.push({ field: 'approvedBy', rule: 'must be a string of at most 200 characters' });
+  if (note !== undefined && (typeof note !== 'string' || note.length > 1000)) issues.push({ field: 'note', rule: 'must be a string of at most 1000 characters' });
+  if (issues.length) throw new InvalidInputError(issues);
+  const arg: ApproveArg = { ...(approvedBy !== undefined ? { approvedBy } : {}), ...(note !== undefined ? { note } : {}) };
+  return runUpdate(client, id, (handle) => handle.executeUpdate<ApproveResult, [ApproveArg]>(approveReleaseUpdate.name, { args: [arg], ...(updateId ? { updateId: checkRequestId(updateId, 'updateId') } : {}) }));
+}
+
+export async function pauseRecovery(client: Client, id: string, options: { reason?: string } = {}): Promise<{ paused: boolean }> {
+  if (options.reason !== undefined && (typeof options.reason !== 'string' || options.reason.length > 500)) {
+    throw new InvalidInputError([{ field: 'reason', rule: 'must be a string of at most 500 characters' }]);
+  }
+  const arg = options.reason !== undefined ? { reason: options.reason } : {};
+  return runUpdate(client, id, (handle) => handle.executeUpdate<{ paused: boolean }, [{ reason?: string }]>(pauseUpdate.name, { args: [arg] }));
+}
+
+export async function resumeRecovery(client: Client, id: string): Promise<{ paused: boolean }> {
+  return runUpdate(client, id, (handle) => handle.executeUpdate(resumeUpdate, { args: [] }));
+}
+
+export interface DryRunOptions {
+  taskQueue?: string;
+  /** Give up (UnavailableError) when no worker finished the preflight in this time. */
+  timeoutMs?: number;
+}
+
+export async function dryRun(client: Client, rawInput: unknown, options: DryRunOptions = {}): Promise<DryRunResult> {
+  const plan = validatePlan(rawInput);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  try {
+    return await client.workflow.execute(RECOVERY_DRY_RUN_WORKFLOW, {
+      workflowId: `dry-run-${plan.items[0]?.backupFileId ?? 'none'}-${randomUUID().slice(0, 8)}`,
+      taskQueue: options.taskQueue ?? TASK_QUEUE,
+      args: [plan],
+      workflowExecutionTimeout: timeoutMs,
+      typedSearchAttributes: new TypedSearchAttributes([{ key: SA_KIND, value: 'dry-run' }]),
+      staticSummary: `Dry run: ${summarize([...new Set(plan.items.map((i) => i.backupFileId))], plan.items.reduce((n, i) => n + i.instanceIds.length, 0))}`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure && cause.type === 'InvalidInput') {
+        throw new InvalidInputError((cause.details?.[0] as InputIssue[] | undefined) ?? [{ field: '(root)', rule: cause.message }]);
+      }
+      if (err.cause?.constructor.name === 'TimeoutFailure') {
+        throw new UnavailableError(`dry run did not finish within ${timeoutMs} ms; is a worker polling task queue ${options.taskQueue ?? TASK_QUEUE}?`);
+      }
+      throw new UnavailableError(`dry run failed: ${errorMessage(cause ?? err)}`);
+    }
+    throw err;
+  }
+}
+
+// ---- helpers --------------------------------------------------------------------------------------
+
+function validatePlan(rawInput: unknown): RecoverAppPlan {
+  return validateRecoverAppInput(rawInput);
+}
+
+/** Describes the workflow and checks it is a recovery: other workflows are "not found" to operators. */
+export async function describeRecovery(client: Client, id: string): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
+  const workflowId = checkWorkflowId(id);
+  const handle = client.workflow.getHandle(workflowId);
+  let description: WorkflowExecutionDescription;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError('recovery', workflowId);
+    throw err;
+  }
+  if (description.type !== RECOVER_APP_WORKFLOW) throw new NotFoundError('recovery', workflowId);
+  return { handle: client.workflow.getHandle(workflowId, description.runId), description };
+}
+
+function baseView(d: WorkflowExecutionDescription): RecoveryView {
+  const sa = d.typedSearchAttributes;
+  const view: RecoveryView = {
+    workflowId: d.workflowId,
+    runId: d.runId,
+    status: statusName(d.status.name),
+    startedAt: d.startTime.toISOString(),
+    taskQueue: d.taskQueue,
+    backupFileIds: sa.get(SA_BACKUP_FILE_IDS) ?? [],
+  };
+  if (d.closeTime) view.closedAt = d.closeTime.toISOString();
+  const phase = sa.get(SA_PHASE);
+  const outcome = sa.get(SA_OUTCOME);
+  if (phase) view.phase = phase;
+  if (outcome) view.outcome = outcome;
+  return view;
+}
+
+/** Search-attribute counters of a listed run (no query: listing must stay one visibility call). */
+export function counters(sa: TypedSearchAttributes): { targets?: number; verified?: number; failed?: number } {
+  const out: { targets?: number; verified?: number; failed?: number } = {};
+  const targets = sa.get(SA_TARGETS);
+  const verified = sa.get(SA_VERIFIED);
+  const failed = sa.get(SA_FAILED);
+  if (targets !== undefined) out.targets = targets;
+  if (verified !== undefined) out.verified = verified;
+  if (failed !== undefined) out.failed = failed;
+  return out;
+}
+
+export function statusName(name: string): RunStatus {
+  switch (name) {
+    case 'RUNNING':
+      return 'Running';
+    case 'COMPLETED':
+      return 'Completed';
+    case 'FAILED':
+      return 'Failed';
+    case 'CANCELLED':
+      return 'Canceled';
+    case 'TERMINATED':
+      return 'Terminated';
+    case 'CONTINUED_AS_NEW':
+      return 'ContinuedAsNew';
+    case 'TIMED_OUT':
+      return 'TimedOut';
+    default:
+      return 'Unknown';
+  }
+}
+
+function assertOpen(d: WorkflowExecutionDescription): void {
+  const status = statusName(d.status.name);
+  if (status !== 'Running') throw new ConflictError(`recovery ${d.workflowId} is already closed (${status})`);
+}
+
+async function runUpdate<R>(client: Client, id: string, send: (handle: WorkflowHandle) => Promise<R>): Promise<R> {
+  const { handle, description } = await describeRecovery(client, id);
+  assertOpen(description);
+  try {
+    return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new ConflictError(errorMessage(err.cause ?? err));
+    // Closed between describe and update.
+    if (err instanceof WorkflowNotFoundError) throw new ConflictError(`recovery ${description.workflowId} is already closed`);
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw new UnavailableError(`no worker accepted the request within ${UPDATE_DEADLINE_MS / 1000} s; is a worker polling task queue ${description.taskQueue}?`);
+    }
+    throw err;
+  }
+}
+
+function describeFailure(err: unknown): { message: string; type?: string } {
+  if (err instanceof WorkflowFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) return { message: cause.message, ...(cause.type ? { type: cause.type } : {}) };
+    if (cause) return { message: cause.message, type: cause.constructor.name.replace(/Failure$/, '') };
+    return { message: err.message };
+  }
+  return { message: errorMessage(err) };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function summarize(backupFileIds: string[], targets: number): string {
+  const backups = backupFileIds.length === 1 ? backupFileIds[0] : `${backupFileIds.length} backups`;
+  return `Recover ${backups} onto ${targets} instance${targets === 1 ? '' : 's'}`;
+}
+
+/** Stable hash of the validated plan (keys sorted) so equal requests match whatever their key order. */
+function fingerprint(plan: RecoverAppPlan): string {
+  return createHash('sha256').update(canonicalJson(plan)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
