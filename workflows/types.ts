@@ -1,6 +1,6 @@
 // Shared types, message definitions and constants of the recovery workflows. Safe to import from
 // workflow code, activities, clients and other teams' workflow bundles (no Node or SDK-client imports).
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const TASK_QUEUE = 'cloudphone-recovery';

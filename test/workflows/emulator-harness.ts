@@ -1,0 +1,76 @@
+// Integration set-up: a real emulator over HTTP (real signing), the product's real activities through
+// createWorker, and a lease registry private to the test (unique ID prefix).
+import type { Worker } from '@temporalio/worker';
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, startEmulator, type RunningEmulator } from '../../emulator/server';
+import { EmulatorAdmin } from '../../emulator/admin-client';
+import type { EmulatorConfig } from '../../emulator/config';
+import { loadEcpConfig } from '../../activities/ecp';
+import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
+import { LEASE_SHARDS } from '../../workflows/types';
+import { createWorker } from '../../worker';
+import { productWorkflowBundle, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+
+/** A recovery task takes ~300 ms, a command ~10 ms, a snapshot ~200 ms. */
+export const FAST_EMULATOR: Partial<EmulatorConfig> = { timeScale: 0.01, qpsPerAction: 0 };
+
+export const EMULATOR_LIMITS = {
+  maxAttemptsPerInstance: 3,
+  taskTimeoutMs: 10_000,
+  pollIntervalMinMs: 50,
+  pollIntervalMaxMs: 200,
+  busyWaitMs: 0,
+  approvalTimeoutMs: 60_000,
+} as const;
+
+export interface Lab {
+  emulator: RunningEmulator;
+  admin: EmulatorAdmin;
+  taskQueue: string;
+  leasePrefix: string;
+  /** A fresh Worker with the real activities on the lab's task queue. */
+  worker(): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+export async function openLab(temporal: TestTemporal, config: Partial<EmulatorConfig> = {}): Promise<Lab> {
+  const emulator = await startEmulator({ seed: 'demo', config: { ...FAST_EMULATOR, ...config } });
+  const admin = new EmulatorAdmin(emulator.url);
+  const taskQueue = uniqueTaskQueue('recover-int');
+  const leasePrefix = uniqueId('lease');
+  const ecp = loadEcpConfig(
+    { CPR_ECP_ENDPOINT: emulator.endpoint, CPR_ECP_PROTOCOL: 'http' },
+    { credentials: { accessKeyId: DEFAULT_ACCESS_KEY_ID, accessKeySecret: DEFAULT_ACCESS_KEY_SECRET } },
+  );
+  return {
+    emulator,
+    admin,
+    taskQueue,
+    leasePrefix,
+    async worker() {
+      return createWorker({
+        connection: temporal.nativeConnection,
+        namespace: temporal.namespace,
+        taskQueue,
+        ecp,
+        workflowBundle: await productWorkflowBundle(),
+        leases: { registryIdPrefix: leasePrefix },
+        vendorQps: 1000,
+        shutdownGraceTime: 0,
+      });
+    },
+    async close() {
+      // Lease registries are long-lived by design; a test's own are ended with it.
+      await Promise.all(
+        Array.from(
+          { length: LEASE_SHARDS },
+          (_, shard) =>
+            temporal.client.workflow
+              .getHandle(leaseRegistryWorkflowId(shard, leasePrefix))
+              .terminate('test finished')
+              .catch(() => undefined), // never started, or already closed
+        ),
+      );
+      await emulator.close();
+    },
+  };
+}

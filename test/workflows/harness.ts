@@ -1,0 +1,57 @@
+// Shared set-up of the recovery workflow tests: a Worker per test on its own task queue, input builders
+// with fast limits, and optional recording of histories into the replay fixtures.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import type { RecoverAppInput } from '../../workflows/input';
+import { productWorkflowBundle, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+
+export const FAST_LIMITS = {
+  maxAttemptsPerInstance: 3,
+  taskTimeoutMs: 5_000,
+  pollIntervalMinMs: 10,
+  pollIntervalMaxMs: 50,
+  busyWaitMs: 0,
+  approvalTimeoutMs: 60_000,
+} as const;
+
+export function input(instanceIds: string[], extra: Partial<RecoverAppInput> = {}, backupFileId = 'bf-backup0001'): RecoverAppInput {
+  return { backupFileId, instanceIds, onBusyInstance: 'fail', limits: { ...FAST_LIMITS }, ...extra } as RecoverAppInput;
+}
+
+/** Runs `fn` while a fresh Worker with the given activities serves a fresh task queue. */
+export async function withWorker<T>(temporal: TestTemporal, activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = uniqueTaskQueue('recover');
+  const worker = await Worker.create({
+    connection: temporal.nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue,
+    workflowBundle: await productWorkflowBundle(),
+    activities,
+  });
+  return worker.runUntil(fn(taskQueue));
+}
+
+export const HISTORIES_DIR = join(__dirname, '..', 'fixtures', 'histories');
+
+/** With CPR_RECORD_HISTORIES=1, saves the run's history as a replay fixture named `<name>.json`. */
+export async function maybeRecordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.CPR_RECORD_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  await writeFile(join(HISTORIES_DIR, `recover-app.${name}.json`), historyToJSON(history) + '\n');
+}
+
+/** Polls `check` until it passes or the deadline is reached (for state a workflow reaches asynchronously). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

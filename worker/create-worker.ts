@@ -1,0 +1,67 @@
+// Builds the product's Worker: workflows from the prebuilt or freshly bundled workflows/index.ts, and
+// the recovery + lease activities wired to one vendor client and one per-process vendor rate limiter.
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, createRateLimiter, type CustomChecks } from '../activities';
+import { createEcpClient, loadEcpConfig, type EcpClient, type EcpConfig } from '../activities/ecp';
+import { createLeaseActivities, type LeaseActivitiesOptions } from '../activities/leases';
+import { TASK_QUEUE } from '../workflows/types';
+import { DEFAULT_VENDOR_QPS } from './config';
+
+export interface CreateWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  /** Default `cloudphone-recovery`. The lease registry workflows run on the same queue. */
+  taskQueue?: string;
+  /** A vendor client, or the configuration to build one; default: loadEcpConfig(process.env). */
+  ecp?: EcpClient | EcpConfig;
+  customChecks?: CustomChecks;
+  maxConcurrentActivityTaskExecutions?: number;
+  /** Vendor requests per second: one number for every action, or a default plus per-action rates. */
+  vendorQps?: number | { default: number; perAction?: Record<string, number> };
+  /** Parallel vendor calls inside one activity. */
+  activityConcurrency?: number;
+  /** Prebuilt bundle (tests, fast restarts); otherwise workflows/index.ts is bundled here. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Lease registry options (tests pass a unique registryIdPrefix). */
+  leases?: Omit<LeaseActivitiesOptions, 'registryTaskQueue'>;
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Hooks for the observability layer (metrics sinks, logging interceptors). */
+  sinks?: WorkerOptions['sinks'];
+  interceptors?: WorkerOptions['interceptors'];
+  /** More activities registered next to ours (e.g. webhooks). */
+  extraActivities?: object;
+}
+
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const taskQueue = options.taskQueue ?? TASK_QUEUE;
+  const qps = typeof options.vendorQps === 'number' ? { default: options.vendorQps } : options.vendorQps;
+  const rateLimiter = createRateLimiter({ defaultQps: qps?.default ?? DEFAULT_VENDOR_QPS, perActionQps: qps?.perAction });
+  const activities = createActivities({
+    ecp: toClient(options.ecp),
+    customChecks: options.customChecks ?? {},
+    leases: createLeaseActivities({ ...options.leases, registryTaskQueue: taskQueue }),
+    rateLimiter,
+    concurrency: options.activityConcurrency,
+  });
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue,
+    workflowBundle,
+    activities: { ...options.extraActivities, ...activities },
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    shutdownGraceTime: options.shutdownGraceTime,
+    sinks: options.sinks,
+    interceptors: options.interceptors,
+  });
+}
+
+function toClient(ecp: EcpClient | EcpConfig | undefined): EcpClient {
+  if (ecp === undefined) return createEcpClient(loadEcpConfig(process.env));
+  return isClient(ecp) ? ecp : createEcpClient(ecp);
+}
+
+function isClient(ecp: EcpClient | EcpConfig): ecp is EcpClient {
+  return typeof (ecp as Partial<EcpClient>).recoverApp === 'function';
+}

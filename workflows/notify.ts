@@ -1,0 +1,122 @@
+// Workflow-side notifications: webhooks (activities/webhooks.ts) and worker metrics (sink `cprMetrics`).
+// Every function here is safe to call and forget: the returned promise never rejects, and a dead webhook
+// receiver or a worker without webhooks configured never fails a recovery. Only notifyFinished should
+// be awaited: it holds the run open until pending deliveries are done (at most FLUSH_TIMEOUT).
+//
+// Cost: with webhooks off, one local activity per run (`webhooksEnabled`, a marker event) and nothing
+// else; with webhooks on, one activity per event (about 10 per run).
+import { CancellationScope, condition, log, proxyActivities, proxyLocalActivities, proxySinks, workflowInfo, type Sinks } from '@temporalio/workflow';
+import type { WebhookActivities, WebhookEvent } from '../activities/webhooks';
+import type { BackupOutcome, Phase, RecoveryResult, StatusCounts, TargetResult } from './types';
+
+/** What the recovery workflow reports to worker/metrics.ts. Plain data only (sink args are copied). */
+export interface MetricsResult {
+  outcome: RecoveryResult['outcome'];
+  targets: Pick<TargetResult, 'status' | 'reason'>[];
+  backups: Pick<BackupOutcome, 'released' | 'keptBecause'>[];
+}
+
+export interface CprMetricsSinks extends Sinks {
+  cprMetrics: {
+    recoveryStarted(): void;
+    recoveryFinished(result: MetricsResult): void;
+  };
+}
+
+const { cprMetrics } = proxySinks<CprMetricsSinks>();
+
+const { deliverWebhook } = proxyActivities<WebhookActivities>({
+  startToCloseTimeout: '15 seconds',
+  // Bounded: a receiver that is down for a minute loses the event (logged), the recovery goes on.
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 6 },
+});
+const { webhooksEnabled } = proxyLocalActivities<WebhookActivities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { maximumAttempts: 2 },
+});
+
+// Module state is per workflow execution (each run has its own isolate context).
+let enabled: Promise<boolean> | undefined;
+let sequence = 0;
+let inFlight = 0;
+
+/** Deliveries still retrying when the run closes are dropped by the server, so the end waits this long. */
+const FLUSH_TIMEOUT = '1 minute';
+
+function webhooksOn(): Promise<boolean> {
+  enabled ??= webhooksEnabled().catch(() => false);
+  return enabled;
+}
+
+type EventBody = Omit<WebhookEvent, 'eventId' | 'workflowId' | 'occurredAt'>;
+
+function send(body: EventBody): Promise<void> {
+  const info = workflowInfo();
+  const event: WebhookEvent = {
+    ...body,
+    eventId: `${info.workflowId}/${info.runId}/${++sequence}`,
+    workflowId: info.workflowId,
+    occurredAt: new Date().toISOString(),
+  };
+  inFlight++;
+  // Non-cancellable so a cancelled recovery still reports its phases and result.
+  return CancellationScope.nonCancellable(async () => {
+    if (!(await webhooksOn())) return;
+    await deliverWebhook(event);
+  })
+    .catch((err: unknown) => {
+      log.warn('webhook not delivered', { eventType: event.type, eventId: event.eventId, error: err instanceof Error ? err.message : String(err) });
+    })
+    .finally(() => {
+      inFlight--;
+    });
+}
+
+function metricsSafe(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // A sink that is not registered on this worker must not fail the workflow.
+  }
+}
+
+/** Call once when the run starts (before preflight). */
+export function notifyStarted(): Promise<void> {
+  metricsSafe(() => cprMetrics.recoveryStarted());
+  return send({ type: 'recovery.started' });
+}
+
+/** Call on every phase change, right after progress.phase is set. */
+export function notifyPhase(phase: Phase, counts?: StatusCounts): Promise<void> {
+  return send({ type: 'recovery.phase', phase, ...(counts ? { counts: { ...counts } } : {}) });
+}
+
+/** Call after releaseBackups with the backups' outcomes; sends only when at least one was deleted. */
+export function notifyReleased(backups: BackupOutcome[]): Promise<void> {
+  const released = backups.filter((b) => b.released);
+  if (released.length === 0) return Promise.resolve();
+  return send({ type: 'backup.released', backups: released.map((b) => ({ backupFileId: b.backupFileId, released: true })) });
+}
+
+/**
+ * Call once with the final result, and await it before returning the result: it also waits (at most
+ * FLUSH_TIMEOUT, one timer, only when webhooks are on) for earlier events still being retried.
+ */
+export async function notifyFinished(result: RecoveryResult): Promise<void> {
+  metricsSafe(() =>
+    cprMetrics.recoveryFinished({
+      outcome: result.outcome,
+      targets: result.targets.map((t) => ({ status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
+      backups: result.backups.map((b) => ({ released: b.released, ...(b.keptBecause ? { keptBecause: b.keptBecause } : {}) })),
+    }),
+  );
+  void send({
+    type: 'recovery.finished',
+    outcome: result.outcome,
+    counts: { ...result.counts },
+    backups: result.backups.map((b) => ({ backupFileId: b.backupFileId, released: b.released, ...(b.keptBecause ? { keptBecause: b.keptBecause } : {}) })),
+  });
+  if (!(await webhooksOn())) return;
+  await CancellationScope.nonCancellable(() => condition(() => inFlight === 0, FLUSH_TIMEOUT));
+}

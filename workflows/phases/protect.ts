@@ -1,0 +1,65 @@
+// Phase 3, protect: before overwriting an app a target already has, snapshot it with BackupApp. No
+// snapshot, no overwrite: a target whose snapshot fails is skipped.
+import type { RecoverAppPlan } from '../input';
+import type { RecoveryRun } from '../recovery-run';
+import { snapshotApps } from './activities';
+import { ACTIVITY_WINDOW, TARGETS_PER_ACTIVITY, chunk, forEachWindowed, groupBy } from './batching';
+
+import { activityGaveUp } from './errors';
+import { enterPhase, refreshDetails, waitWhilePaused } from './report';
+
+export async function protectExistingApps(run: RecoveryRun, plan: RecoverAppPlan, existing: Map<string, string[]>): Promise<void> {
+  if (plan.existingApp !== 'snapshot-then-overwrite') return;
+  const toSnapshot = run.pendingTargets().filter((t) => (existing.get(t.instanceId)?.length ?? 0) > 0);
+  if (toSnapshot.length === 0) return;
+  enterPhase(run, 'protect');
+
+  // One BackupApp destination per (directory, endpoint): default is next to the backup being restored.
+  const destinations = groupBy(toSnapshot, (t) => {
+    const facts = run.backupFacts(t.backupFileId);
+    return `${plan.snapshotDirectory ?? directoryOf(facts?.backupFilePath ?? '')}\n${facts?.uploadEndpoint ?? ''}`;
+  });
+  const calls = [...destinations].flatMap(([key, targets]) => {
+    const [directory, endpoint] = key.split('\n') as [string, string];
+    return chunk(targets, TARGETS_PER_ACTIVITY).map((batch) => ({ directory, endpoint, batch }));
+  });
+
+  await forEachWindowed(
+    calls,
+    ACTIVITY_WINDOW,
+    async ({ directory, endpoint, batch }) => {
+      let outcomes: Awaited<ReturnType<typeof snapshotApps>>;
+      try {
+        outcomes = await snapshotApps({
+          targets: batch.map((t) => ({ instanceId: t.instanceId, packages: existing.get(t.instanceId) ?? [] })),
+          directory,
+          uploadEndpoint: endpoint || undefined,
+          pollIntervalMs: plan.limits.pollIntervalMinMs,
+          timeoutMs: plan.limits.taskTimeoutMs,
+        });
+      } catch (err) {
+        const why = activityGaveUp(err);
+        for (const t of batch) run.finish(t.instanceId, 'skipped', { reason: 'SnapshotFailed', message: `snapshot failed: ${why}` });
+        return;
+      }
+      const byId = new Map(outcomes.map((o) => [o.instanceId, o]));
+      for (const t of batch) {
+        const outcome = byId.get(t.instanceId);
+        if (outcome?.ok && outcome.backupFileId) run.recordSnapshot(t.instanceId, outcome.backupFileId);
+        else
+          run.skip(
+            t.instanceId,
+            { ok: false, reason: 'SnapshotFailed', message: outcome?.message ?? 'no snapshot was made', evidence: outcome?.evidence },
+            'SnapshotFailed',
+          );
+      }
+      refreshDetails(run);
+    },
+    () => waitWhilePaused(run),
+  );
+}
+
+/** `oss://bucket/dir/file.zip` → `oss://bucket/dir/`. */
+export function directoryOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/') + 1);
+}

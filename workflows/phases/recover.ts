@@ -1,0 +1,148 @@
+// Phases 4 and 5, recover and poll: submit RecoverApp for the leased targets in batches across backups,
+// watch the vendor tasks with a few long-running polling activities, and send retryable failures back
+// for another attempt until limits.maxAttemptsPerInstance.
+import { CancellationScope } from '@temporalio/workflow';
+import type { RecoveryGroup, TaskOutcome } from '../../activities/recovery/contract';
+import type { RecoverAppPlan } from '../input';
+import { workflowNow, type InFlightTask, type RecoveryRun } from '../recovery-run';
+import { CANCEL_SETTLE_MS, POLL_ROUND_MS, pollTasks, submitRecoveries } from './activities';
+import { POLL_WINDOW, TARGETS_PER_ACTIVITY, chunk, forEachWindowed, groupBy } from './batching';
+import { activityGaveUp } from './errors';
+import { enterPhase, refreshDetails, waitWhilePaused } from './report';
+
+export async function recoverTargets(run: RecoveryRun, plan: RecoverAppPlan): Promise<void> {
+  let due = run.pendingIds();
+  for (;;) {
+    if (due.length > 0) {
+      enterPhase(run, 'recover');
+      await submitAttempts(run, plan, due);
+    }
+    if (run.inFlightTasks().length === 0) return;
+    enterPhase(run, 'poll');
+    due = await pollRound(run, plan);
+  }
+}
+
+/** One submit per batch of ≤ TARGETS_PER_ACTIVITY targets; a batch never mixes attempt numbers. */
+async function submitAttempts(run: RecoveryRun, plan: RecoverAppPlan, instanceIds: string[]): Promise<void> {
+  const byAttempt = groupBy(instanceIds, (id) => run.target(id).attempts + 1);
+  for (const [attempt, ids] of byAttempt) {
+    for (const batch of chunk(ids, TARGETS_PER_ACTIVITY)) {
+      await waitWhilePaused(run);
+      await submitBatch(run, plan, attempt, batch);
+    }
+  }
+}
+
+async function submitBatch(run: RecoveryRun, plan: RecoverAppPlan, attempt: number, batch: string[]): Promise<void> {
+  const attemptStartedAt = workflowNow();
+  run.beginAttempt(batch, attemptStartedAt);
+  const groups: RecoveryGroup[] = [];
+  for (const [backupFileId, ids] of groupBy(batch, (id) => run.target(id).backupFileId)) {
+    const backup = run.backupFacts(backupFileId);
+    if (!backup) throw new TypeError(`no preflight facts for ${backupFileId}`); // preflight skipped these targets
+    groups.push({ backup, instanceIds: ids });
+  }
+  let result: Awaited<ReturnType<typeof submitRecoveries>>;
+  try {
+    // Not cancellable: once RecoverApp may have been sent we must learn the task IDs, or a cancelled run
+    // would leave vendor tasks nobody watches.
+    result = await CancellationScope.nonCancellable(() =>
+      submitRecoveries({ groups, attempt, attemptStartedAt, chunkSize: plan.limits.recoverChunkSize }),
+    );
+  } catch (err) {
+    const why = activityGaveUp(err);
+    for (const id of batch) run.finish(id, 'failed', { reason: 'RecoverRejected', message: `RecoverApp could not be submitted: ${why}` });
+    return;
+  }
+  for (const task of result.submitted) run.recordSubmitted(task.instanceId, task.taskId, attemptStartedAt);
+  for (const rejected of result.rejected) {
+    run.finish(rejected.instanceId, 'failed', {
+      reason: 'RecoverRejected',
+      message: rejected.message ?? 'the vendor rejected RecoverApp',
+      evidence: rejected.evidence,
+    });
+  }
+  const answered = new Set([...result.submitted.map((t) => t.instanceId), ...result.rejected.map((r) => r.instanceId)]);
+  for (const id of batch) {
+    if (!answered.has(id))
+      run.finish(id, 'failed', { reason: 'RecoverRejected', message: 'RecoverApp returned no task for this instance' });
+  }
+  refreshDetails(run);
+}
+
+/** Polls every in-flight task once (one activity per pollChunkSize tasks); returns targets due for retry. */
+async function pollRound(run: RecoveryRun, plan: RecoverAppPlan): Promise<string[]> {
+  const retry: string[] = [];
+  const chunks = chunk(run.inFlightTasks(), plan.limits.pollChunkSize);
+  await forEachWindowed(chunks, POLL_WINDOW, async (tasks) => {
+    let outcomes: TaskOutcome[];
+    try {
+      ({ outcomes } = await pollTasks(pollRequest(plan, tasks, POLL_ROUND_MS)));
+    } catch (err) {
+      const why = activityGaveUp(err);
+      for (const t of tasks) {
+        run.finish(t.instanceId, 'failed', {
+          reason: 'TaskFailed',
+          message: `could not watch vendor task ${t.taskId}: ${why}`,
+          evidence: { found: t.taskId },
+        });
+      }
+      return;
+    }
+    const now = workflowNow();
+    for (const outcome of outcomes) {
+      if (run.recordTaskOutcome(outcome, plan.limits.maxAttemptsPerInstance, now) === 'retry') retry.push(outcome.instanceId);
+    }
+    failOverdue(run, plan, tasks, now);
+    refreshDetails(run);
+  });
+  return retry;
+}
+
+/** Backstop against an activity that keeps answering 'pending': the workflow enforces taskTimeoutMs too. */
+function failOverdue(run: RecoveryRun, plan: RecoverAppPlan, tasks: InFlightTask[], now: string): void {
+  const limit = plan.limits.taskTimeoutMs + POLL_ROUND_MS;
+  for (const task of tasks) {
+    const stillWatched = run.inFlightTasks().some((t) => t.taskId === task.taskId);
+    if (stillWatched && Date.parse(now) - Date.parse(task.submittedAt) > limit) {
+      run.finish(task.instanceId, 'failed', {
+        reason: 'TaskTimeout',
+        message: `vendor task ${task.taskId} did not finish in time`,
+        evidence: { found: task.taskId },
+      });
+    }
+  }
+}
+
+function pollRequest(plan: RecoverAppPlan, tasks: InFlightTask[], maxDurationMs: number) {
+  return {
+    tasks: tasks.map((t) => ({ instanceId: t.instanceId, taskId: t.taskId, submittedAt: t.submittedAt })),
+    taskTimeoutMs: plan.limits.taskTimeoutMs,
+    pollIntervalMinMs: plan.limits.pollIntervalMinMs,
+    pollIntervalMaxMs: plan.limits.pollIntervalMaxMs,
+    maxDurationMs,
+  };
+}
+
+/**
+ * After a cancel: give vendor tasks already running one bounded poll so the leases are not let go while
+ * a task still writes to an instance, then mark every unfinished target cancelled with its task ID.
+ * Call inside a non-cancellable scope.
+ */
+export async function settleAfterCancel(run: RecoveryRun, plan: RecoverAppPlan | undefined): Promise<void> {
+  const lastKnown = new Map<string, TaskOutcome>();
+  const tasks = run.inFlightTasks();
+  if (plan && tasks.length > 0) {
+    const maxDurationMs = Math.min(CANCEL_SETTLE_MS, plan.limits.taskTimeoutMs);
+    await forEachWindowed(chunk(tasks, plan.limits.pollChunkSize), POLL_WINDOW, async (batch) => {
+      try {
+        const { outcomes } = await pollTasks(pollRequest(plan, batch, maxDurationMs));
+        for (const outcome of outcomes) lastKnown.set(outcome.instanceId, outcome);
+      } catch {
+        // Best effort: the targets are marked cancelled with their task IDs either way.
+      }
+    });
+  }
+  run.cancelRemaining(lastKnown);
+}

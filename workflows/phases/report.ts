@@ -1,0 +1,54 @@
+// What operators see while a run is going: the phase and counts as search attributes (one upsert per
+// phase change, never per target) and a short markdown summary in the Web UI.
+import { condition, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { RecoveryRun } from '../recovery-run';
+import { SA_BACKUP_FILE_IDS, SA_FAILED, SA_KIND, SA_OUTCOME, SA_PHASE, SA_TARGETS, SA_VERIFIED, type Phase } from '../types';
+
+export function announceStart(run: RecoveryRun): void {
+  upsertSearchAttributes([
+    { key: SA_KIND, value: 'recovery' },
+    { key: SA_BACKUP_FILE_IDS, value: run.backupIds() },
+    { key: SA_PHASE, value: run.phase },
+    { key: SA_TARGETS, value: run.counts().total },
+  ]);
+  setCurrentDetails(run.summary());
+}
+
+export function enterPhase(run: RecoveryRun, phase: Phase): void {
+  const changed = run.phase !== phase;
+  run.setPhase(phase);
+  if (changed) {
+    const counts = run.counts();
+    upsertSearchAttributes([
+      { key: SA_PHASE, value: phase },
+      { key: SA_VERIFIED, value: counts.verified },
+      { key: SA_FAILED, value: counts.failed },
+    ]);
+  }
+  setCurrentDetails(run.summary());
+}
+
+export function announceEnd(run: RecoveryRun): void {
+  const counts = run.counts();
+  upsertSearchAttributes([
+    { key: SA_PHASE, value: 'done' },
+    { key: SA_OUTCOME, value: run.outcome() },
+    { key: SA_KIND, value: 'recovery' },
+    { key: SA_VERIFIED, value: counts.verified },
+    { key: SA_FAILED, value: counts.failed },
+  ]);
+  setCurrentDetails(`${run.summary()}\n\n**Outcome:** ${run.outcome()}`);
+}
+
+/** Refreshes the UI summary after a chunk; costs no history events. */
+export function refreshDetails(run: RecoveryRun): void {
+  setCurrentDetails(run.summary());
+}
+
+/** The pause point between chunks: a paused run waits here until resumed (or cancelled). */
+export async function waitWhilePaused(run: RecoveryRun): Promise<void> {
+  if (!run.paused) return;
+  setCurrentDetails(run.summary());
+  await condition(() => !run.paused);
+  setCurrentDetails(run.summary());
+}

@@ -1,0 +1,50 @@
+// Phase 6, verify: every recovered target is checked for the app (version) and its data against the
+// source, plus the configured custom checks. Only a verified target counts towards releasing a backup.
+import type { RecoverAppPlan } from '../input';
+import { workflowNow, type RecoveryRun } from '../recovery-run';
+import { verifyTargets } from './activities';
+import { ACTIVITY_WINDOW, TARGETS_PER_ACTIVITY, chunk, forEachWindowed } from './batching';
+import { activityGaveUp } from './errors';
+import { enterPhase, refreshDetails, waitWhilePaused } from './report';
+
+export async function verifyRecoveredTargets(run: RecoveryRun, plan: RecoverAppPlan): Promise<void> {
+  const ids = run.recoveredIds();
+  if (ids.length > 0) {
+    enterPhase(run, 'verify');
+    const expectations = run.expectations();
+    await forEachWindowed(
+      chunk(ids, TARGETS_PER_ACTIVITY),
+      ACTIVITY_WINDOW,
+      async (batch) => {
+        const targets = batch.map((instanceId) => ({ instanceId, backupFileId: run.target(instanceId).backupFileId }));
+        const backupIds = new Set(targets.map((t) => t.backupFileId));
+        let outcomes: Awaited<ReturnType<typeof verifyTargets>>;
+        try {
+          outcomes = await verifyTargets({
+            targets,
+            expectations: Object.fromEntries(Object.entries(expectations).filter(([id]) => backupIds.has(id))),
+            verification: plan.verification,
+            chunkSize: plan.limits.verifyChunkSize,
+            pollIntervalMs: plan.limits.pollIntervalMinMs,
+          });
+        } catch (err) {
+          const why = activityGaveUp(err);
+          for (const id of batch) run.finish(id, 'failed', { reason: 'VerificationError', message: `could not verify: ${why}` });
+          return;
+        }
+        const now = workflowNow();
+        const byId = new Map(outcomes.map((o) => [o.instanceId, o]));
+        for (const id of batch) {
+          run.recordVerdict(
+            id,
+            byId.get(id) ?? { ok: false, reason: 'VerificationError', message: 'verification returned no verdict' },
+            now,
+          );
+        }
+        refreshDetails(run);
+      },
+      () => waitWhilePaused(run),
+    );
+  }
+  run.verificationComplete = true;
+}

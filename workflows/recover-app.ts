@@ -1,0 +1,144 @@
+// The recovery runbook as a workflow: restore app backups onto Cloud Phone instances, verify every
+// target, and only then release the backup. Each phase lives in ./phases; the state in ./recovery-run.
+//
+// Versioning: runs last hours to days, so any change to the commands this code issues (activities,
+// timers, upserts, their order or options) must go behind patched('<change-id>'); the replay test
+// (test/workflows/replay.test.ts) fails on changes that are not.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { parseRecoverAppInput, type RecoverAppInput, type RecoverAppPlan } from './input';
+import { releaseTargetLeases } from './leases';
+import { checkTargets } from './phases/preflight';
+import { leaseTargets } from './phases/lease';
+import { protectExistingApps } from './phases/protect';
+import { recoverTargets, settleAfterCancel } from './phases/recover';
+import { verifyRecoveredTargets } from './phases/verify';
+import { releaseVerifiedBackups } from './phases/release';
+import { announceEnd, announceStart, refreshDetails } from './phases/report';
+import { RecoveryRun, workflowNow } from './recovery-run';
+import { approveReleaseUpdate, pauseUpdate, progressQuery, resumeUpdate, type RecoveryResult } from './types';
+
+export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult> {
+  const root = CancellationScope.current();
+  const run = new RecoveryRun(workflowInfo().workflowId, workflowNow());
+  const ref: { plan?: RecoverAppPlan } = {};
+  registerHandlers(run, root, ref);
+
+  // 0. Validate: bad input fails fast, before anything is touched.
+  const plan = (ref.plan = validate(input));
+  run.load(plan);
+  announceStart(run);
+
+  const leaseRequested: string[] = [];
+  try {
+    // 1. Preflight: skip targets and backups that cannot be recovered safely.
+    const checked = await checkTargets(run, plan);
+    // 2. Lease: no other recovery may touch our targets from here until the end.
+    await leaseTargets(run, plan, checked, leaseRequested);
+    // 3. Protect: snapshot apps that would be overwritten.
+    await protectExistingApps(run, plan, checked.existing);
+    // 4 + 5. Recover and poll: RecoverApp in batches, watch the vendor tasks, retry what may pass.
+    await recoverTargets(run, plan);
+    // 6. Verify: app, version, data and custom checks on every recovered target.
+    await verifyRecoveredTargets(run, plan);
+    // 7. Release: delete backups whose every target verified, when the policy allows.
+    if (root.consideredCancelled) throw new CancelledFailure('cancel requested before release');
+    await releaseVerifiedBackups(run, plan);
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Graceful cancel: nothing new is started; tasks already running get one bounded look.
+    run.cancelRequested = true;
+    refreshDetails(run);
+    log.info('recovery cancelled; settling in-flight vendor tasks', { inFlight: run.inFlightTasks().length });
+    await CancellationScope.nonCancellable(() => settleAfterCancel(run, plan));
+  } finally {
+    if (run.approval === 'waiting') run.approval = 'closed';
+    // Never throws; a lease it could not release is reclaimed by the registry once this run has ended.
+    await releaseTargetLeases(leaseRequested, run.workflowId);
+  }
+
+  run.failUnfinished();
+  run.settleBackups();
+  run.setPhase('done');
+  announceEnd(run);
+  await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+  return run.result(workflowNow());
+}
+
+function validate(input: RecoverAppInput): RecoverAppPlan {
+  const parsed = parseRecoverAppInput(input);
+  if (parsed.ok) return parsed.plan;
+  throw ApplicationFailure.create({
+    type: 'InvalidInput',
+    nonRetryable: true,
+    category: 'BENIGN', // the caller's mistake, not an incident of ours
+    message: `invalid recovery input: ${parsed.issues.map((i) => `${i.field}: ${i.rule}`).join('; ')}`,
+    details: [parsed.issues],
+  });
+}
+
+function registerHandlers(run: RecoveryRun, root: CancellationScope, ref: { plan?: RecoverAppPlan }): void {
+  setHandler(progressQuery, () => ({ ...run.progress(), cancelRequested: run.cancelRequested || root.consideredCancelled }));
+
+  setHandler(
+    approveReleaseUpdate,
+    (request?) => {
+      log.info('release approved', { approvedBy: request?.approvedBy, note: request?.note });
+      run.approval = 'approved';
+      refreshDetails(run);
+      return { approved: true as const, backups: run.releasableBackups() };
+    },
+    {
+      validator: (_request?) => {
+        const policy = ref.plan?.releaseBackup;
+        if (policy !== 'on-approval') throw new Error(`release policy is '${policy ?? 'unknown'}', not 'on-approval'`);
+        if (root.consideredCancelled || run.cancelRequested) throw new Error('the recovery was cancelled; backups are kept');
+        if (!run.verificationComplete) throw new Error(`verification is not complete yet (phase: ${run.phase})`);
+        const c = run.counts();
+        if (c.verified !== c.total) {
+          throw new Error(
+            `${c.total - c.verified} of ${c.total} target(s) not verified (failed ${c.failed}, skipped ${c.skipped}, cancelled ${c.cancelled}); backups are kept`,
+          );
+        }
+        if (run.approval === 'closed') throw new Error('the approval window has closed');
+        if (run.approval === 'approved') throw new Error('already approved');
+      },
+      description: 'Approve deleting the backups once every target verified (releaseBackup: on-approval)',
+    },
+  );
+
+  setHandler(
+    pauseUpdate,
+    (request?) => {
+      log.info('recovery paused', { reason: request?.reason });
+      run.paused = true;
+      refreshDetails(run);
+      return { paused: true };
+    },
+    {
+      validator: (_request?) => {
+        if (run.phase === 'done') throw new Error('the recovery has finished');
+      },
+      description: 'Stop starting new chunks (submit/verify) until resumed',
+    },
+  );
+
+  setHandler(
+    resumeUpdate,
+    () => {
+      run.paused = false;
+      refreshDetails(run);
+      return { paused: false };
+    },
+    { description: 'Resume a paused recovery' },
+  );
+}
