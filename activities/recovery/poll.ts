@@ -1,0 +1,186 @@
+// pollTasks: one heartbeating activity watches a batch of vendor child tasks. DescribeTasks with ≤100
+// IDs per call; adaptive interval (min → ×1.5 while nothing changes → max, never sleeping past the
+// earliest task deadline); throttling only slows it down; resumes from heartbeat details after a crash.
+import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import { describeTasksByIds, isEcpError, MAX_TASK_IDS_PER_CALL, parseVendorTime, type Task } from '../ecp';
+import type { PollTasksRequest, PollTasksResult, TaskOutcome } from './contract';
+import { chunk, type RecoveryDeps, sleepWithHeartbeat, workflowIdOf } from './vendor';
+
+/** Vendor failure codes a new attempt cannot fix (wrong image, wrong state, backup gone). */
+const PERMANENT_FAILURE_CODES = new Set([
+  'ImageMismatch',
+  'ArchitectureMismatch',
+  'IncorrectInstanceStatus',
+  'IncorrectBackupFileStatus',
+  'BackupFileNotFound',
+  'FilePathNotFound',
+  'InvalidParameter',
+]);
+
+export function isRetryableFailure(code: string | undefined): boolean {
+  if (!code) return true;
+  if (PERMANENT_FAILURE_CODES.has(code)) return false;
+  return !code.startsWith('InvalidParameter');
+}
+
+const TERMINAL_OK = new Set(['finished']);
+const TERMINAL_FAILED = new Set(['failed', 'partfinished', 'skipped']);
+
+/** Consecutive rounds that all failed with a transient error before the activity gives up (Temporal retries). */
+const MAX_FAILED_ROUNDS = 5;
+
+export interface PollCheckpoint {
+  v: 1;
+  outcomes: Record<string, TaskOutcome>;
+  intervalMs: number;
+  describeCalls: number;
+  throttled: number;
+}
+
+function readCheckpoint(raw: unknown, minMs: number): PollCheckpoint {
+  const c = raw as Partial<PollCheckpoint> | undefined;
+  if (c && c.v === 1 && c.outcomes && typeof c.outcomes === 'object') {
+    return {
+      v: 1,
+      outcomes: { ...c.outcomes },
+      intervalMs: c.intervalMs ?? minMs,
+      describeCalls: c.describeCalls ?? 0,
+      throttled: c.throttled ?? 0,
+    };
+  }
+  return { v: 1, outcomes: {}, intervalMs: minMs, describeCalls: 0, throttled: 0 };
+}
+
+function isTerminal(o: TaskOutcome | undefined): boolean {
+  return o !== undefined && o.status !== 'pending';
+}
+
+function toIso(vendorTime: string | undefined): string | undefined {
+  if (!vendorTime) return undefined;
+  return parseVendorTime(vendorTime)?.toISOString();
+}
+
+/** Maps one vendor task to an outcome; undefined while it is still running. Pure. */
+export function outcomeOf(task: Task, ref: { instanceId: string; taskId: string }): TaskOutcome | undefined {
+  const status = String(task.status).toLowerCase();
+  const finishedAt = toIso(task.finishTime);
+  if (TERMINAL_OK.has(status)) {
+    return { instanceId: ref.instanceId, taskId: ref.taskId, status: 'finished', retryable: false, ...(finishedAt ? { finishedAt } : {}) };
+  }
+  if (TERMINAL_FAILED.has(status)) {
+    const errorCode = task.errorCode ?? (status === 'failed' ? undefined : task.status);
+    return {
+      instanceId: ref.instanceId,
+      taskId: ref.taskId,
+      status: 'failed',
+      retryable: isRetryableFailure(errorCode),
+      ...(errorCode ? { errorCode } : {}),
+      ...(task.errorMessage ? { errorMessage: task.errorMessage } : {}),
+      ...(finishedAt ? { finishedAt } : {}),
+    };
+  }
+  return undefined;
+}
+
+export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Promise<PollTasksResult> {
+  const min = Math.max(1, req.pollIntervalMinMs);
+  const max = Math.max(min, req.pollIntervalMaxMs);
+  const state = readCheckpoint(activityInfo().heartbeatDetails, min);
+  const beat = (): void => heartbeat(state);
+  const started = deps.now();
+  const stopAt = started + req.maxDurationMs;
+  const refs = new Map(req.tasks.map((t) => [t.taskId, t]));
+  const deadlineOf = (t: PollTasksRequest['tasks'][number]): number => Date.parse(t.submittedAt) + req.taskTimeoutMs;
+  const countingClient = {
+    describeTasks: (r: Parameters<RecoveryDeps['ecp']['describeTasks']>[0]) => {
+      state.describeCalls++;
+      return deps.ecp.describeTasks(r);
+    },
+  };
+  let failedRounds = 0;
+
+  for (;;) {
+    const pending = [...refs.values()].filter((t) => !isTerminal(state.outcomes[t.taskId]));
+    if (pending.length === 0) break;
+
+    let changed = false;
+    let throttledThisRound = false;
+    let transientError: unknown;
+    for (const ids of chunk(
+      pending.map((t) => t.taskId),
+      MAX_TASK_IDS_PER_CALL,
+    )) {
+      let tasks: Task[];
+      try {
+        tasks = await describeTasksByIds(countingClient, ids, { pageSize: MAX_TASK_IDS_PER_CALL });
+      } catch (err) {
+        if (isEcpError(err) && err.kind === 'throttled') {
+          state.throttled++;
+          throttledThisRound = true;
+          break; // the rest of this round would be throttled too
+        }
+        if (isEcpError(err) && err.kind === 'transient') {
+          transientError = err;
+          log.warn('DescribeTasks failed; will retry next round', { workflowId: workflowIdOf(), code: err.code, requestId: err.requestId });
+          break;
+        }
+        throw err;
+      }
+      for (const task of tasks) {
+        const ref = refs.get(task.taskId);
+        if (!ref || isTerminal(state.outcomes[task.taskId])) continue;
+        const outcome = outcomeOf(task, ref);
+        if (outcome) {
+          state.outcomes[task.taskId] = outcome;
+          changed = true;
+          if (outcome.status === 'failed') {
+            log.info('recovery task failed', {
+              workflowId: workflowIdOf(),
+              instanceId: ref.instanceId,
+              taskId: ref.taskId,
+              errorCode: outcome.errorCode,
+              retryable: outcome.retryable,
+            });
+          }
+        }
+      }
+    }
+    failedRounds = transientError ? failedRounds + 1 : 0;
+    if (failedRounds >= MAX_FAILED_ROUNDS) {
+      beat();
+      throw transientError;
+    }
+
+    // Past their deadline, still-running tasks are reported as timed out (the workflow decides what next).
+    const now = deps.now();
+    for (const t of pending) {
+      if (!isTerminal(state.outcomes[t.taskId]) && now >= deadlineOf(t)) {
+        state.outcomes[t.taskId] = {
+          instanceId: t.instanceId,
+          taskId: t.taskId,
+          status: 'timeout',
+          retryable: true,
+          errorCode: 'TaskTimeout',
+          errorMessage: `still running ${req.taskTimeoutMs} ms after submission`,
+        };
+        changed = true;
+      }
+    }
+
+    if (throttledThisRound) state.intervalMs = Math.min(max, state.intervalMs * 2);
+    else if (changed) state.intervalMs = min;
+    else state.intervalMs = Math.min(max, Math.round(state.intervalMs * 1.5));
+    beat();
+
+    const stillPending = [...refs.values()].filter((t) => !isTerminal(state.outcomes[t.taskId]));
+    if (stillPending.length === 0 || now >= stopAt) break;
+    const earliestDeadline = Math.min(...stillPending.map(deadlineOf));
+    const wait = Math.max(0, Math.min(state.intervalMs, earliestDeadline - now, stopAt - now));
+    await sleepWithHeartbeat(Math.max(1, wait), beat);
+  }
+
+  const outcomes = req.tasks.map(
+    (t) => state.outcomes[t.taskId] ?? { instanceId: t.instanceId, taskId: t.taskId, status: 'pending' as const, retryable: true },
+  );
+  return { outcomes, describeCalls: state.describeCalls, throttled: state.throttled };
+}

@@ -1,0 +1,272 @@
+// submitRecoveries: RecoverApp for every target, with at most ONE vendor recovery task per target per
+// attempt (invariant 1) whatever is retried. RecoverApp has no client token, so safety comes from:
+//  1. recording every returned task ID in heartbeat details at once (a retried activity skips them);
+//  2. reconciling before any re-submit — on activity attempt > 1, or after an ambiguous failure (the
+//     call may have been applied) — by listing the instance's level-2 tasks since the attempt started
+//     and adopting a recovery task found there;
+//  3. retrying throttled calls (never applied) inside the activity instead of failing.
+import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { collectAll, isEcpError, MAX_PAGE_SIZE, parseVendorTime, type EcpError, type Task } from '../ecp';
+import type { RecoveryGroup, SubmitRecoveriesRequest, SubmitRecoveriesResult, SubmittedTask, Verdict } from './contract';
+import {
+  chunk,
+  INVALID_ACTIVITY_REQUEST,
+  mapBounded,
+  type RecoveryDeps,
+  sleepWithHeartbeat,
+  withThrottleRetry,
+  workflowIdOf,
+} from './vendor';
+
+/**
+ * Vendor task StartTime has whole-second resolution and the vendor's clock is not ours. A task counts
+ * as this attempt's when it started no earlier than attemptStartedAt minus this allowance. Kept small on
+ * purpose: an earlier attempt's task is additionally excluded when it finished before the attempt began
+ * (a task of this attempt cannot have), which covers the fast-failure case a larger window would open.
+ */
+export const CLOCK_SKEW_ALLOWANCE_MS = 5_000;
+
+/** TaskTypes that are certainly not an app recovery (ours or anyone's). Unknown types are adopted. */
+const NON_RECOVERY_TASK_TYPES = new Set([
+  'RunCommand',
+  'BackupApp',
+  'BackupFile',
+  'StartInstance',
+  'StopInstance',
+  'RebootInstance',
+  'ResetInstance',
+  'InstallApp',
+  'UninstallApp',
+  'StartApp',
+  'StopApp',
+  'RestartApp',
+  'SendFile',
+  'FetchFile',
+  'Screenshot',
+  'UpdateGroupImage',
+]);
+
+/** Rejections about the backup, not one instance: splitting the chunk would not help. */
+const BACKUP_LEVEL_CODES = new Set([
+  'IncorrectBackupFileStatus',
+  'InvalidParameter.BackupFileId',
+  'InvalidParameter.BackupFilePath',
+  'InvalidParameter.UploadType',
+]);
+
+const MAX_AMBIGUOUS_RETRIES = 3;
+
+type Rejection = { instanceId: string } & Verdict;
+
+/** Heartbeat details: everything submitted or rejected so far, keyed by instance. */
+export interface SubmitCheckpoint {
+  v: 1;
+  attemptStartedAt: string;
+  submitted: Record<string, { taskId: string; adopted: boolean }>;
+  rejected: Record<string, Omit<Rejection, 'instanceId'>>;
+}
+
+function readCheckpoint(raw: unknown, attemptStartedAt: string): SubmitCheckpoint {
+  const c = raw as Partial<SubmitCheckpoint> | undefined;
+  // Details of another workflow attempt (different start) must not be reused.
+  if (c && c.v === 1 && c.attemptStartedAt === attemptStartedAt && c.submitted && c.rejected) {
+    return { v: 1, attemptStartedAt, submitted: { ...c.submitted }, rejected: { ...c.rejected } };
+  }
+  return { v: 1, attemptStartedAt, submitted: {}, rejected: {} };
+}
+
+export function looksLikeRecovery(taskType: string | undefined): boolean {
+  if (!taskType) return true;
+  return /recover/i.test(taskType) || !NON_RECOVERY_TASK_TYPES.has(taskType);
+}
+
+/** Picks the task this attempt created on the instance, if any (pure; exported for tests). */
+export function pickAdoptable(tasks: readonly Task[], instanceId: string, attemptStartedAtMs: number): Task | undefined {
+  const since = attemptStartedAtMs - CLOCK_SKEW_ALLOWANCE_MS;
+  const candidates = tasks.filter((t) => {
+    if (t.instanceId !== undefined && t.instanceId !== instanceId) return false;
+    if (t.level !== undefined && t.level !== 2) return false;
+    if (!looksLikeRecovery(t.taskType)) return false;
+    const started = timeOf(t.startTime);
+    if (started === undefined || started < since) return false;
+    const finished = timeOf(t.finishTime);
+    // +1 s: FinishTime is truncated to whole seconds, so a task of this attempt may show a slightly earlier one.
+    if (finished !== undefined && finished + 1000 < attemptStartedAtMs) return false;
+    return true;
+  });
+  // The earliest one: if there ever were two, the first is what the instance is running.
+  return candidates.sort((a, b) => (timeOf(a.startTime) ?? 0) - (timeOf(b.startTime) ?? 0))[0];
+}
+
+function timeOf(vendorTime: string | undefined): number | undefined {
+  return parseVendorTime(vendorTime)?.getTime();
+}
+
+export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveriesRequest): Promise<SubmitRecoveriesResult> {
+  const info = activityInfo();
+  const startedAtMs = Date.parse(req.attemptStartedAt);
+  if (!Number.isFinite(startedAtMs)) {
+    throw ApplicationFailure.nonRetryable('attemptStartedAt must be an ISO timestamp', INVALID_ACTIVITY_REQUEST);
+  }
+  const chunkSize = Math.max(1, Math.min(50, Math.floor(req.chunkSize)));
+  const state = readCheckpoint(info.heartbeatDetails, req.attemptStartedAt);
+  const beat = (): void => heartbeat(state);
+  const wf = workflowIdOf();
+  // A retried activity may have sent calls whose replies (and heartbeats) never arrived.
+  const retried = info.attempt > 1;
+
+  const seen = new Set<string>();
+  const work: { group: RecoveryGroup; ids: string[] }[] = [];
+  for (const group of req.groups) {
+    const ids = group.instanceIds.filter((id) => !seen.has(id) && (seen.add(id), true));
+    const pending = ids.filter((id) => !state.submitted[id] && !state.rejected[id]);
+    for (const c of chunk(pending, chunkSize)) work.push({ group, ids: c });
+  }
+  if (retried)
+    log.info('submitRecoveries retried; reconciling unrecorded targets before any RecoverApp', {
+      workflowId: wf,
+      attempt: info.attempt,
+      unrecorded: work.reduce((n, w) => n + w.ids.length, 0),
+    });
+
+  const adoptFor = async (ids: string[]): Promise<string[]> => {
+    const left: string[] = [];
+    await mapBounded(ids, deps.concurrency, async (instanceId) => {
+      const tasks = await collectAll((nextToken) =>
+        withThrottleRetry(
+          deps,
+          'DescribeTasks',
+          () => deps.ecp.describeTasks({ instanceId, level: 2, maxResults: MAX_PAGE_SIZE, nextToken }),
+          beat,
+        ),
+      );
+      const found = pickAdoptable(tasks, instanceId, startedAtMs);
+      if (found) {
+        state.submitted[instanceId] = { taskId: found.taskId, adopted: true };
+        log.info('adopted an existing recovery task instead of re-submitting', {
+          workflowId: wf,
+          instanceId,
+          taskId: found.taskId,
+          taskType: found.taskType,
+        });
+        beat();
+      } else {
+        left.push(instanceId);
+      }
+    });
+    return left;
+  };
+
+  const reject = (ids: string[], err: EcpError): void => {
+    for (const instanceId of ids) {
+      state.rejected[instanceId] = {
+        ok: false,
+        reason: 'RecoverRejected',
+        message: `RecoverApp rejected for ${instanceId}: ${err.code}: ${err.vendorMessage}`,
+        evidence: { detail: err.code, found: err.vendorMessage },
+      };
+    }
+    beat();
+  };
+
+  /** Sends one RecoverApp for `ids`, splitting to isolate instances the vendor refuses. */
+  const send = async (group: RecoveryGroup, ids: string[], ambiguousLeft = MAX_AMBIGUOUS_RETRIES): Promise<void> => {
+    if (ids.length === 0) return;
+    const b = group.backup;
+    try {
+      const res = await withThrottleRetry(
+        deps,
+        'RecoverApp',
+        () =>
+          deps.ecp.recoverApp({
+            instanceIds: ids,
+            backupFileId: b.backupFileId,
+            backupFilePath: b.backupFilePath,
+            uploadType: b.uploadType,
+            uploadEndpoint: b.uploadEndpoint,
+          }),
+        beat,
+      );
+      for (const t of res.tasks) {
+        if (ids.includes(t.instanceId)) state.submitted[t.instanceId] = { taskId: t.taskId, adopted: false };
+      }
+      beat(); // record before anything else can go wrong
+      log.info('RecoverApp submitted', {
+        workflowId: wf,
+        requestId: res.requestId,
+        batchTaskId: res.batchTaskId,
+        backupFileId: b.backupFileId,
+        instances: ids.length,
+      });
+      const missing = ids.filter((id) => !state.submitted[id]);
+      if (missing.length > 0) {
+        // Accepted but without a task for some instance: look before anything else.
+        const left = await adoptFor(missing);
+        for (const id of left) {
+          state.rejected[id] = {
+            ok: false,
+            reason: 'RecoverRejected',
+            message: `RecoverApp returned no task for ${id}`,
+            evidence: { detail: 'NoTaskReturned', found: res.requestId },
+          };
+        }
+        beat();
+      }
+    } catch (err) {
+      if (!isEcpError(err)) throw err;
+      if (err.kind === 'transient' || (err.kind === 'unknown' && err.mayHaveSucceeded)) {
+        if (ambiguousLeft <= 0) throw err;
+        log.warn('RecoverApp outcome unknown; reconciling before re-submitting', {
+          workflowId: wf,
+          code: err.code,
+          requestId: err.requestId,
+          instances: ids.length,
+        });
+        // Give a call that did land a moment to show up in DescribeTasks, then look before re-sending.
+        // Only a request we know was never sent can be re-sent blindly.
+        await sleepWithHeartbeat(deps.throttleBackoff.initialMs, beat);
+        const left = err.mayHaveSucceeded ? await adoptFor(ids) : ids;
+        return send(group, left, ambiguousLeft - 1);
+      }
+      if (err.kind === 'invalid' || err.kind === 'notFound') {
+        if (ids.length === 1 || BACKUP_LEVEL_CODES.has(err.code)) {
+          reject(ids, err);
+          return;
+        }
+        // The vendor names the offending instance in most messages; isolate it without a full split.
+        const named = ids.filter((id) => err.vendorMessage.includes(id));
+        if (named.length === 1) {
+          reject(named, err);
+          return send(
+            group,
+            ids.filter((id) => id !== named[0]),
+            ambiguousLeft,
+          );
+        }
+        const mid = Math.ceil(ids.length / 2);
+        await send(group, ids.slice(0, mid), ambiguousLeft);
+        return send(group, ids.slice(mid), ambiguousLeft);
+      }
+      throw err; // auth and the rest: the activity fails (mapped to a typed failure by the caller)
+    }
+  };
+
+  // Chunks may run side by side: they touch disjoint instances, and the rate limiter bounds the pace.
+  await mapBounded(work, deps.concurrency, async ({ group, ids }) => {
+    const toSend = retried ? await adoptFor(ids) : ids;
+    await send(group, toSend);
+  });
+
+  const order = req.groups.flatMap((g) => g.instanceIds);
+  const unique = [...new Set(order)];
+  const submitted: SubmittedTask[] = unique.flatMap((instanceId) => {
+    const s = state.submitted[instanceId];
+    return s ? [{ instanceId, taskId: s.taskId, adopted: s.adopted }] : [];
+  });
+  const rejected = unique.flatMap((instanceId) => {
+    const r = state.rejected[instanceId];
+    return r && !state.submitted[instanceId] ? [{ instanceId, ...r }] : [];
+  });
+  return { submitted, rejected };
+}
