@@ -116,8 +116,19 @@ export interface RecoveryResult extends RecoveryProgress {
 // ---- messages -------------------------------------------------------------------------------------
 export const progressQuery = defineQuery<RecoveryProgress>('progress');
 /** Approve releasing the backups; rejected before verification completes or when a target failed. */
-export const approveReleaseUpdate = defineUpdate<{ approved: true; backups: string[] }, [{ approvedBy?: string; note?: string }?]>('approveRelease');
-export const pauseUpdate = defineUpdate<{ paused: boolean }, [{ reason?: string }?]>('pause');
+export interface ApproveReleaseRequest {
+  approvedBy?: string;
+  note?: string;
+}
+export interface ApproveReleaseResult {
+  approved: true;
+  backups: string[];
+}
+export interface PauseRequest {
+  reason?: string;
+}
+export const approveReleaseUpdate = defineUpdate<ApproveReleaseResult, [ApproveReleaseRequest]>('approveRelease');
+export const pauseUpdate = defineUpdate<{ paused: boolean }, [PauseRequest]>('pause');
 export const resumeUpdate = defineUpdate<{ paused: boolean }, []>('resume');
 
 // ---- search attributes (registered on the dev server by the project; see README) -------------------

@@ -136,7 +136,7 @@ export async function pauseMigration(client: Client, id: string, options: { reas
     throw new InvalidInputError([{ field: 'reason', rule: 'must be a string of at most 500 characters' }]);
   }
   const arg = options.reason !== undefined ? { reason: options.reason } : {};
-  return runUpdate(client, id, (handle) => handle.executeUpdate<{ paused: boolean }, [{ reason?: string }]>(pauseUpdate.name, { args: [arg] }));
+  return runUpdate(client, id, (handle) => handle.executeUpdate(pauseUpdate, { args: [arg] }));
 }
 
 export async function resumeMigration(client: Client, id: string): Promise<{ paused: boolean }> {

@@ -190,7 +190,7 @@ export async function approveRelease(client: Client, id: string, options: Approv
   if (note !== undefined && (typeof note !== 'string' || note.length > 1000)) issues.push({ field: 'note', rule: 'must be a string of at most 1000 characters' });
   if (issues.length) throw new InvalidInputError(issues);
   const arg: ApproveArg = { ...(approvedBy !== undefined ? { approvedBy } : {}), ...(note !== undefined ? { note } : {}) };
-  return runUpdate(client, id, (handle) => handle.executeUpdate<ApproveResult, [ApproveArg]>(approveReleaseUpdate.name, { args: [arg], ...(updateId ? { updateId: checkRequestId(updateId, 'updateId') } : {}) }));
+  return runUpdate(client, id, (handle) => handle.executeUpdate(approveReleaseUpdate, { args: [arg], ...(updateId ? { updateId: checkRequestId(updateId, 'updateId') } : {}) }));
 }
 
 export async function pauseRecovery(client: Client, id: string, options: { reason?: string } = {}): Promise<{ paused: boolean }> {
@@ -198,7 +198,7 @@ export async function pauseRecovery(client: Client, id: string, options: { reaso
     throw new InvalidInputError([{ field: 'reason', rule: 'must be a string of at most 500 characters' }]);
   }
   const arg = options.reason !== undefined ? { reason: options.reason } : {};
-  return runUpdate(client, id, (handle) => handle.executeUpdate<{ paused: boolean }, [{ reason?: string }]>(pauseUpdate.name, { args: [arg] }));
+  return runUpdate(client, id, (handle) => handle.executeUpdate(pauseUpdate, { args: [arg] }));
 }
 
 export async function resumeRecovery(client: Client, id: string): Promise<{ paused: boolean }> {

@@ -141,7 +141,7 @@ describe('recoverApp control and failure paths against the emulator', () => {
       const handle = await start(l, demoInput(DEMO_TARGETS.slice(0, 2), { releaseBackup: 'on-approval' }));
       await eventually(async () => expect((await handle.query(progressQuery)).awaitingApproval).toBe(true), 20_000);
       expect(await l.admin.allCalls(0, 'DeleteBackupFile')).toHaveLength(0);
-      await handle.executeUpdate<{ approved: true; backups: string[] }, [{ approvedBy?: string }]>(approveReleaseUpdate.name, {
+      await handle.executeUpdate(approveReleaseUpdate, {
         args: [{ approvedBy: 'ops' }],
       });
       return handle.result();

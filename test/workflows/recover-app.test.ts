@@ -26,11 +26,11 @@ afterAll(async () => temporal?.close());
 // types.ts declares these updates' argument as an optional tuple element, which the client's
 // executeUpdate overloads do not accept with a definition object; calling them by name keeps the types.
 const approve = (handle: WorkflowHandle, req: { approvedBy?: string; note?: string } = {}) =>
-  handle.executeUpdate<{ approved: true; backups: string[] }, [{ approvedBy?: string; note?: string }]>(approveReleaseUpdate.name, {
+  handle.executeUpdate(approveReleaseUpdate, {
     args: [req],
   });
 const pause = (handle: WorkflowHandle, req: { reason?: string } = {}) =>
-  handle.executeUpdate<{ paused: boolean }, [{ reason?: string }]>(pauseUpdate.name, { args: [req] });
+  handle.executeUpdate(pauseUpdate, { args: [req] });
 
 const byId = (result: RecoveryResult): Record<string, TargetResult> => Object.fromEntries(result.targets.map((t) => [t.instanceId, t]));
 
