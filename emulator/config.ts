@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+const rate = z.number().min(0).max(1);
+const durationMs = z.number().min(0);
+
+export const instanceOverrideSchema = z
+  .object({
+    /** Force the outcome of every recovery task on this instance. */
+    taskFailure: z.enum(['always', 'never']).optional(),
+    /** Error code used when a recovery task on this instance fails (default `RecoverTimeout`). */
+    failureCode: z.string().min(1).optional(),
+    /** Recovery tasks on this instance stay `Processing` forever. */
+    stuck: z.boolean().optional(),
+    /** Successful recoveries on this instance corrupt one restored data file. */
+    corrupt: z.boolean().optional(),
+    /** Recovery duration for this instance, in emulated ms. */
+    recoverDurationMs: durationMs.optional(),
+  })
+  .strict();
+
+export type InstanceOverride = z.infer<typeof instanceOverrideSchema>;
+
+export const emulatorConfigSchema = z
+  .object({
+    /** Real ms per emulated ms: 0.001 makes a 60 s task take 60 ms. */
+    timeScale: z.number().positive(),
+    recoverDurationMs: durationMs,
+    backupDurationMs: durationMs,
+    commandDurationMs: durationMs,
+    startStopDurationMs: durationMs,
+    deleteDelayMs: durationMs,
+    /** Token-bucket limit per action per AccessKey, in real requests per second; 0 = unlimited. */
+    qpsPerAction: z.number().min(0),
+    qpsOverrides: z.record(z.string(), z.number().min(0)),
+    throttleStatus: z.union([z.literal(400), z.literal(429)]),
+    checkFreshness: z.boolean(),
+    repeatDelete: z.enum(['error', 'succeed']),
+    /** Backup status once its last recovery ends in failure. */
+    backupStatusAfterFailedRecovery: z.enum(['AVAILABLE', 'RECOVERY_FAILED']),
+    throttleRate: rate,
+    serverErrorRate: rate,
+    htmlErrorRate: rate,
+    slowReplyRate: rate,
+    /** Real ms (not scaled): slow replies exist to exercise client timeouts. */
+    slowReplyMs: durationMs,
+    lostResponseRate: rate,
+    taskFailureRate: rate,
+    stuckTaskRate: rate,
+    corruptionRate: rate,
+    /** Request-level faults hit only these actions; empty = every action. */
+    faultActions: z.array(z.string()),
+    instanceOverrides: z.record(z.string(), instanceOverrideSchema),
+    randomSeed: z.number().int(),
+    /** Oldest call-log entries are dropped beyond this many. */
+    callLogLimit: z.number().int().min(1000),
+  })
+  .strict();
+
+export type EmulatorConfig = z.infer<typeof emulatorConfigSchema>;
+export const emulatorConfigPatchSchema = emulatorConfigSchema.partial().strict();
+export type EmulatorConfigPatch = z.infer<typeof emulatorConfigPatchSchema>;
+
+export const DEFAULT_CONFIG: EmulatorConfig = Object.freeze({
+  timeScale: 1,
+  recoverDurationMs: 30_000,
+  backupDurationMs: 20_000,
+  commandDurationMs: 1_000,
+  startStopDurationMs: 5_000,
+  deleteDelayMs: 2_000,
+  qpsPerAction: 20,
+  qpsOverrides: {},
+  throttleStatus: 400,
+  checkFreshness: true,
+  repeatDelete: 'error',
+  backupStatusAfterFailedRecovery: 'AVAILABLE',
+  throttleRate: 0,
+  serverErrorRate: 0,
+  htmlErrorRate: 0,
+  slowReplyRate: 0,
+  slowReplyMs: 5_000,
+  lostResponseRate: 0,
+  taskFailureRate: 0,
+  stuckTaskRate: 0,
+  corruptionRate: 0,
+  faultActions: [],
+  instanceOverrides: {},
+  randomSeed: 1,
+  callLogLimit: 200_000,
+}) as EmulatorConfig;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates a partial config and returns the merged result; throws ConfigError naming each bad field. */
+export function mergeConfig(base: EmulatorConfig, patch: unknown): EmulatorConfig {
+  const parsed = emulatorConfigPatchSchema.safeParse(patch ?? {});
+  if (!parsed.success) throw new ConfigError(`invalid emulator config: ${z.prettifyError(parsed.error)}`);
+  return { ...base, ...parsed.data };
+}

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import type { EmulatorConfig } from './config';
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, startEmulator, type RunningEmulator } from './server';
+import type { EmulatorSeed } from './seed';
+
+export interface MainOutput {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+const consoleOutput: MainOutput = {
+  log: (line) => process.stdout.write(`${line}\n`),
+  error: (line) => process.stderr.write(`${line}\n`),
+};
+
+const number =
+  (name: string) =>
+  (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be a non-negative number`);
+    return parsed;
+  };
+
+interface CliOptions {
+  port: number;
+  host: string;
+  seed: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  timeScale?: number;
+  qps?: number;
+  freshnessCheck: boolean;
+  throttleStatus?: number;
+}
+
+function buildProgram(): Command {
+  return new Command()
+    .name('cloud-phone-emulator')
+    .description('Local emulator of the Alibaba Cloud Cloud Phone API (eds-aic 2023-09-30)')
+    .option('--port <n>', 'port to listen on (0 = any free port)', number('--port'), 18080)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--seed <file|demo>', 'fleet to load: a JSON seed file or the built-in demo', 'demo')
+    .option('--access-key-id <id>', 'AccessKey ID clients must sign with', DEFAULT_ACCESS_KEY_ID)
+    .option('--access-key-secret <secret>', 'AccessKey secret clients must sign with', DEFAULT_ACCESS_KEY_SECRET)
+    .option('--time-scale <x>', 'real ms per emulated ms (0.001 = a 60 s task takes 60 ms)', number('--time-scale'))
+    .option('--qps <n>', 'requests per second per action per AccessKey (0 = unlimited)', number('--qps'))
+    .option('--no-freshness-check', 'accept stale x-acs-date/Timestamp and reused nonces')
+    .option('--throttle-status <400|429>', 'HTTP status of Throttling.User replies', (value: string) => {
+      if (value !== '400' && value !== '429') throw new InvalidArgumentError('--throttle-status must be 400 or 429');
+      return Number(value);
+    })
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+}
+
+function loadSeed(seed: string): EmulatorSeed | 'demo' {
+  if (seed === 'demo') return 'demo';
+  return JSON.parse(readFileSync(seed, 'utf8')) as EmulatorSeed;
+}
+
+/**
+ * Runs the emulator until SIGINT/SIGTERM. Returns the running emulator, or undefined after printing one
+ * error line and setting `process.exitCode = 1` (busy port, bad seed, bad option).
+ */
+export async function main(argv: readonly string[], output: MainOutput = consoleOutput): Promise<RunningEmulator | undefined> {
+  let options: CliOptions;
+  try {
+    options = buildProgram()
+      .parse([...argv], { from: 'user' })
+      .opts<CliOptions>();
+  } catch (error) {
+    const exitCode = (error as { exitCode?: number }).exitCode ?? 1;
+    process.exitCode = exitCode; // --help exits 0, bad options 1; commander already printed why
+    return undefined;
+  }
+  const config: Partial<EmulatorConfig> = { checkFreshness: options.freshnessCheck };
+  if (options.timeScale !== undefined) config.timeScale = options.timeScale;
+  if (options.qps !== undefined) config.qpsPerAction = options.qps;
+  if (options.throttleStatus === 400 || options.throttleStatus === 429) config.throttleStatus = options.throttleStatus;
+
+  let emulator: RunningEmulator;
+  try {
+    emulator = await startEmulator({
+      host: options.host,
+      port: options.port,
+      seed: loadSeed(options.seed),
+      accessKeyId: options.accessKeyId,
+      accessKeySecret: options.accessKeySecret,
+      config,
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    output.error(
+      code === 'EADDRINUSE'
+        ? `Error: port ${options.port} on ${options.host} is already in use`
+        : `Error: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exitCode = 1;
+    return undefined;
+  }
+  output.log(`Cloud Phone API emulator listening on ${emulator.url} (access key id ${options.accessKeyId})`);
+  const shutdown = (): void => {
+    process.off('SIGINT', shutdown);
+    process.off('SIGTERM', shutdown);
+    void emulator.close();
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  const close = emulator.close.bind(emulator);
+  return {
+    ...emulator,
+    close: async () => {
+      process.off('SIGINT', shutdown);
+      process.off('SIGTERM', shutdown);
+      await close();
+    },
+  };
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2));
+}

@@ -1,0 +1,89 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ADMIN_PREFIX, handleAdminRequest } from './admin/admin-routes';
+import { handleApiRequest } from './api-handler';
+import { DEFAULT_CONFIG, mergeConfig, type EmulatorConfig } from './config';
+import { readBody, sendJson } from './http-util';
+import { EmulatorRuntime } from './runtime';
+import type { EmulatorSeed } from './seed';
+
+export type { EmulatorConfig } from './config';
+export type { EmulatorSeed } from './seed';
+
+export const DEFAULT_ACCESS_KEY_ID = 'cpr-emulator-id';
+export const DEFAULT_ACCESS_KEY_SECRET = 'cpr-emulator-secret';
+
+export interface EmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 'demo'. */
+  seed?: EmulatorSeed | 'demo';
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  config?: Partial<EmulatorConfig>;
+}
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `127.0.0.1:PORT`, no scheme: what the client's `Config.endpoint` takes. */
+  endpoint: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const config = mergeConfig(DEFAULT_CONFIG, options.config ?? {});
+  const accessKeys = new Map([[options.accessKeyId ?? DEFAULT_ACCESS_KEY_ID, options.accessKeySecret ?? DEFAULT_ACCESS_KEY_SECRET]]);
+  const runtime = new EmulatorRuntime(config, accessKeys);
+  runtime.reset(options.seed ?? 'demo');
+
+  const server = createServer((req, res) => {
+    void dispatch(runtime, req, res);
+  });
+  // Longer than client keep-alive pools expect, so a reused socket is not closed under a request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const endpoint = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${endpoint}`,
+    endpoint,
+    port,
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+async function dispatch(runtime: EmulatorRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const body = await readBody(req);
+    const url = req.url ?? '/';
+    if (url === ADMIN_PREFIX || url.startsWith(`${ADMIN_PREFIX}/`) || url.startsWith(`${ADMIN_PREFIX}?`)) {
+      await handleAdminRequest(runtime, req, res, body, url);
+    } else {
+      await handleApiRequest(runtime, req, res, body);
+    }
+  } catch (error) {
+    if (!res.headersSent && !res.destroyed) {
+      sendJson(res, 400, { Code: 'InvalidRequest', Message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
