@@ -5,6 +5,8 @@
 //     call may have been applied) — by listing the instance's level-2 tasks since the attempt started
 //     and adopting a recovery task found there;
 //  3. retrying throttled calls (never applied) inside the activity instead of failing.
+// On a workflow retry attempt, instances a failed task left RECOVER_FAILED are started first (restart.ts):
+// the vendor accepts RecoverApp only on RUNNING instances.
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { collectAll, isEcpError, MAX_PAGE_SIZE, parseVendorTime, type EcpError, type Task } from '../ecp';
@@ -18,6 +20,7 @@ import {
   withThrottleRetry,
   workflowIdOf,
 } from './vendor';
+import { restartRecoverFailed } from './restart';
 
 /**
  * Vendor task StartTime has whole-second resolution and the vendor's clock is not ours. A task counts
@@ -253,10 +256,25 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
   };
 
   // Chunks may run side by side: they touch disjoint instances, and the rate limiter bounds the pace.
-  await mapBounded(work, deps.concurrency, async ({ group, ids }) => {
-    const toSend = retried ? await adoptFor(ids) : ids;
-    await send(group, toSend);
-  });
+  // Order: adopt what an earlier activity attempt created, restart what a failed task left RECOVER_FAILED,
+  // then send. Each step reads vendor state first, so a retried activity repeats none of them.
+  let chunks = work;
+  if (retried) {
+    chunks = await mapBounded(work, deps.concurrency, async ({ group, ids }) => ({ group, ids: await adoptFor(ids) }));
+  }
+  if (req.attempt > 1) {
+    // One pass over the whole batch, so the wait for RUNNING is bounded once, not once per chunk.
+    const { proceed, rejected } = await restartRecoverFailed(
+      deps,
+      chunks.flatMap((w) => w.ids),
+      beat,
+    );
+    for (const { instanceId, ...verdict } of rejected) state.rejected[instanceId] = verdict;
+    if (rejected.length > 0) beat();
+    const ready = new Set(proceed);
+    chunks = chunks.map(({ group, ids }) => ({ group, ids: ids.filter((id) => ready.has(id)) }));
+  }
+  await mapBounded(chunks, deps.concurrency, ({ group, ids }) => send(group, ids));
 
   const order = req.groups.flatMap((g) => g.instanceIds);
   const unique = [...new Set(order)];

@@ -3,7 +3,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { Info } from '@temporalio/activity';
-import { createEcpClient, loadEcpConfig } from '../../activities/ecp';
+import { createEcpClient, loadEcpConfig, type EcpClient } from '../../activities/ecp';
 import { createActivities } from '../../activities';
 import { createRateLimiter } from '../../activities/rate-limit';
 import type { CustomChecks } from '../../activities/commands/custom-checks';
@@ -40,6 +40,8 @@ export interface ActivityTestEnv {
   emulator: RunningEmulator;
   admin: EmulatorAdmin;
   activities: RecoveryActivities;
+  /** The raw signed client, for tests that call an activity helper directly. */
+  ecp: EcpClient;
   /** Runs one activity in a fresh mock context (attempt, heartbeat details) and records its heartbeats. */
   run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, info?: Partial<Info>): Promise<{ result: R; heartbeats: unknown[] }>;
   /** Call-log entries since the last reset/mark. */
@@ -75,6 +77,7 @@ export async function startActivityTestEnv(): Promise<ActivityTestEnv> {
     emulator,
     admin,
     activities,
+    ecp,
     async run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, info?: Partial<Info>) {
       const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 10_000, ...info }, { logger: quietLogger });
       const heartbeats: unknown[] = [];
