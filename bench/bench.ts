@@ -39,7 +39,7 @@ export const DEFAULT_BENCH: BenchConfig = {
   commandDurationMs: 1_000,
   qps: 10,
   qpsPerAction: { RecoverApp: 5 },
-  itemsPerChild: 200,
+  itemsPerChild: 50,
   window: 20,
   recoverChunkSize: 50,
   verifyChunkSize: 50,

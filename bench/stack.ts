@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { freePort, isListening, startDevServer, type RunningDevServer } from '../client/dev/dev-server';
 import { EmulatorAdmin } from '../emulator/admin-client';
@@ -87,12 +87,20 @@ export class UsageTracker {
 }
 
 /** `node --import tsx <script>`: one process (no tsx wrapper), so its PID is the program's own. */
+/** TypeScript runs through the tsx loader; compiled JavaScript (the production worker) runs on plain node. */
 function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script), ...args], {
+  const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
+  return spawn(process.execPath, [...loader, isAbsolute(script) ? script : join(PROJECT_ROOT, script), ...args], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+async function runToCompletion(what: string, child: ChildProcess): Promise<void> {
+  const output = tail(child);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`${what} failed: ${output()}`);
 }
 
 function tail(child: ChildProcess, keep = 4000): () => string {
@@ -184,7 +192,26 @@ export class BenchStack {
     this.connection = await Connection.connect({ address: this.address });
     this.client = new Client({ connection: this.connection, namespace: 'default' });
     await this.startEmulator();
+    await this.bundleWorkflows();
     await this.startWorker();
+  }
+
+  /**
+   * The worker runs as in production: compiled JavaScript (no tsx loader) and a prebuilt workflow bundle,
+   * both built here in their own processes so neither tsc nor webpack counts in the worker's RSS.
+   */
+  private async bundleWorkflows(): Promise<void> {
+    await runToCompletion('tsc build', spawnTs(require.resolve('typescript/lib/tsc.js'), ['-p', 'tsconfig.build.json', '--outDir', this.buildDir], process.env));
+    await runToCompletion('workflow bundling', spawnTs('scripts/bundle-workflows.ts', [this.bundleFile], process.env));
+  }
+
+  /** The project's own dist/ (`npm run build`): compiled code must resolve the project's node_modules. */
+  get buildDir(): string {
+    return join(PROJECT_ROOT, 'dist');
+  }
+
+  get bundleFile(): string {
+    return join(this.dir, 'workflow-bundle.js');
   }
 
   async startTemporal(): Promise<void> {
@@ -251,6 +278,7 @@ export class BenchStack {
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: this.accessKeySecret,
       CPR_VENDOR_QPS: this.vendorQpsSpec(),
       CPR_SHUTDOWN_GRACE_MS: '0',
+      CPR_WORKFLOW_BUNDLE: this.bundleFile,
       ...w.extraEnv,
     };
     if (w.maxConcurrentActivities !== undefined) env.CPR_MAX_CONCURRENT_ACTIVITIES = String(w.maxConcurrentActivities);
@@ -260,7 +288,7 @@ export class BenchStack {
 
   /** Starts worker/main.ts and waits until it polls (it prints one line when it does). */
   async startWorker(): Promise<void> {
-    const [script, ...args] = this.options.workerCommand ?? ['worker/main.ts'];
+    const [script, ...args] = this.options.workerCommand ?? [join(this.buildDir, 'worker', 'main.js')];
     const child = spawnTs(script, args, this.workerEnv());
     this.worker = child;
     this.workerOutput = tail(child, 20_000);

@@ -22,6 +22,8 @@ export interface CreateWorkerOptions {
   activityConcurrency?: number;
   /** Prebuilt bundle (tests, fast restarts); otherwise workflows/index.ts is bundled here. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Path of a bundle written by `npm run bundle` (scripts/bundle-workflows.ts). */
+  workflowBundlePath?: string;
   /** Lease registry options (tests pass a unique registryIdPrefix). */
   leases?: Omit<LeaseActivitiesOptions, 'registryTaskQueue'>;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
@@ -43,7 +45,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     rateLimiter,
     concurrency: options.activityConcurrency,
   });
-  const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
+  const workflowBundle =
+    options.workflowBundle ??
+    (options.workflowBundlePath ? { codePath: options.workflowBundlePath } : await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
       activityConcurrency: config.activityConcurrency,
       shutdownGraceTime: config.shutdownGraceTimeMs,
+      workflowBundlePath: config.workflowBundlePath,
     });
     // The SDK runtime turns SIGINT/SIGTERM/SIGQUIT/SIGUSR2 into worker.shutdown(); run() then resolves.
     console.log(`cpr worker polling task queue '${config.taskQueue}' on ${config.temporalAddress} (namespace ${config.namespace})`);

@@ -26,10 +26,11 @@ export const wavesSchema = z.strictObject({
 
 export const migrationOptionsSchema = recoveryOptionsSchema.extend({
   /** Targets per child recoverApp run. Items are never split (a backup is released by the child that
-   *  restored all of its targets), so an item larger than this gets a child of its own. */
-  itemsPerChild: z.number().int().min(1).max(MAX_TARGETS_PER_RUN).default(200),
+   *  restored all of its targets), so an item larger than this gets a child of its own. Small children
+   *  pipeline: one child's preflight overlaps another's RecoverApp calls (BENCHMARKS.md, before/after). */
+  itemsPerChild: z.number().int().min(1).max(MAX_TARGETS_PER_RUN).default(50),
   /** Children running at once (sliding window); changeable at run time with the setWindow update. */
-  maxConcurrentChildren: z.number().int().min(1).max(MAX_WINDOW).default(10),
+  maxConcurrentChildren: z.number().int().min(1).max(MAX_WINDOW).default(20),
   waves: wavesSchema.default(() => wavesSchema.parse({})),
   /** Test-only: continue-as-new after this many children in one run (production relies on the server's suggestion). */
   continueAsNewAfterChildren: z.number().int().min(1).optional(),

@@ -145,7 +145,9 @@ export const SEARCH_ATTRIBUTES = [SA_BACKUP_FILE_IDS, SA_PHASE, SA_OUTCOME, SA_T
 
 // ---- leases --------------------------------------------------------------------------------------
 export const LEASE_REGISTRY_WORKFLOW = 'leaseRegistry';
-export const LEASE_SHARDS = 16;
+// Few shards: every recovery pays ~10 history events per shard it touches (acquire + release), and
+// one registry handles thousands of leases easily. Changing this moves leases: drain recoveries first.
+export const LEASE_SHARDS = 4;
 
 export interface LeaseHolder {
   instanceId: string;
