@@ -126,9 +126,13 @@ export function instanceIdsOf(value: unknown, found = new Set<string>(), depth =
     return found;
   }
   for (const [k, v] of Object.entries(value)) {
-    if (k === 'instanceId' && typeof v === 'string') found.add(v);
-    else if (k === 'instanceIds' && Array.isArray(v)) for (const id of v) if (typeof id === 'string') found.add(id);
-    else if (typeof v === 'object') instanceIdsOf(v, found, depth + 1);
+    if (k === 'instanceId' && typeof v === 'string') {
+      found.add(v);
+    } else if (k === 'instanceIds' && Array.isArray(v)) {
+      for (const id of v) if (typeof id === 'string') found.add(id);
+    } else if (typeof v === 'object') {
+      instanceIdsOf(v, found, depth + 1);
+    }
   }
   return found;
 }

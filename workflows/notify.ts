@@ -31,47 +31,16 @@ const { deliverWebhook } = proxyActivities<WebhookActivities>({
   scheduleToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 6 },
 });
+// One attempt: on a worker that does not register it, the answer is simply "off", without retry delays.
 const { webhooksEnabled } = proxyLocalActivities<WebhookActivities>({
   startToCloseTimeout: '5 seconds',
-  retry: { maximumAttempts: 2 },
+  retry: { maximumAttempts: 1 },
 });
-
-// Module state is per workflow execution (each run has its own isolate context).
-let enabled: Promise<boolean> | undefined;
-let sequence = 0;
-let inFlight = 0;
 
 /** Deliveries still retrying when the run closes are dropped by the server, so the end waits this long. */
 const FLUSH_TIMEOUT = '1 minute';
 
-function webhooksOn(): Promise<boolean> {
-  enabled ??= webhooksEnabled().catch(() => false);
-  return enabled;
-}
-
 type EventBody = Omit<WebhookEvent, 'eventId' | 'workflowId' | 'occurredAt'>;
-
-function send(body: EventBody): Promise<void> {
-  const info = workflowInfo();
-  const event: WebhookEvent = {
-    ...body,
-    eventId: `${info.workflowId}/${info.runId}/${++sequence}`,
-    workflowId: info.workflowId,
-    occurredAt: new Date().toISOString(),
-  };
-  inFlight++;
-  // Non-cancellable so a cancelled recovery still reports its phases and result.
-  return CancellationScope.nonCancellable(async () => {
-    if (!(await webhooksOn())) return;
-    await deliverWebhook(event);
-  })
-    .catch((err: unknown) => {
-      log.warn('webhook not delivered', { eventType: event.type, eventId: event.eventId, error: err instanceof Error ? err.message : String(err) });
-    })
-    .finally(() => {
-      inFlight--;
-    });
-}
 
 function metricsSafe(fn: () => void): void {
   try {
@@ -81,42 +50,79 @@ function metricsSafe(fn: () => void): void {
   }
 }
 
-/** Call once when the run starts (before preflight). */
-export function notifyStarted(): Promise<void> {
-  metricsSafe(() => cprMetrics.recoveryStarted());
-  return send({ type: 'recovery.started' });
-}
-
-/** Call on every phase change, right after progress.phase is set. */
-export function notifyPhase(phase: Phase, counts?: StatusCounts): Promise<void> {
-  return send({ type: 'recovery.phase', phase, ...(counts ? { counts: { ...counts } } : {}) });
-}
-
-/** Call after releaseBackups with the backups' outcomes; sends only when at least one was deleted. */
-export function notifyReleased(backups: BackupOutcome[]): Promise<void> {
-  const released = backups.filter((b) => b.released);
-  if (released.length === 0) return Promise.resolve();
-  return send({ type: 'backup.released', backups: released.map((b) => ({ backupFileId: b.backupFileId, released: true })) });
-}
-
 /**
- * Call once with the final result, and await it before returning the result: it also waits (at most
- * FLUSH_TIMEOUT, one timer, only when webhooks are on) for earlier events still being retried.
+ * One per workflow run (held by the run's state, never in module scope: workers reuse one V8 context
+ * for many workflows, so module variables would leak between runs and break replay).
  */
-export async function notifyFinished(result: RecoveryResult): Promise<void> {
-  metricsSafe(() =>
-    cprMetrics.recoveryFinished({
+export class Notifier {
+  private enabled: Promise<boolean> | undefined;
+  private sequence = 0;
+  private inFlight = 0;
+
+  private webhooksOn(): Promise<boolean> {
+    this.enabled ??= webhooksEnabled().catch(() => false);
+    return this.enabled;
+  }
+
+  private send(body: EventBody): Promise<void> {
+    const info = workflowInfo();
+    const event: WebhookEvent = {
+      ...body,
+      eventId: `${info.workflowId}/${info.runId}/${++this.sequence}`,
+      workflowId: info.workflowId,
+      occurredAt: new Date().toISOString(),
+    };
+    this.inFlight++;
+    // Non-cancellable so a cancelled recovery still reports its phases and result.
+    return CancellationScope.nonCancellable(async () => {
+      if (!(await this.webhooksOn())) return;
+      await deliverWebhook(event);
+    })
+      .catch((err: unknown) => {
+        log.warn('webhook not delivered', { eventType: event.type, eventId: event.eventId, error: err instanceof Error ? err.message : String(err) });
+      })
+      .finally(() => {
+        this.inFlight--;
+      });
+  }
+
+  /** Call once when the run starts (before preflight). */
+  started(): Promise<void> {
+    metricsSafe(() => cprMetrics.recoveryStarted());
+    return this.send({ type: 'recovery.started' });
+  }
+
+  /** Call on every phase change, right after progress.phase is set. */
+  phase(phase: Phase, counts?: StatusCounts): Promise<void> {
+    return this.send({ type: 'recovery.phase', phase, ...(counts ? { counts: { ...counts } } : {}) });
+  }
+
+  /** Call after releaseBackups with the backups' outcomes; sends only when at least one was deleted. */
+  released(backups: BackupOutcome[]): Promise<void> {
+    const released = backups.filter((b) => b.released);
+    if (released.length === 0) return Promise.resolve();
+    return this.send({ type: 'backup.released', backups: released.map((b) => ({ backupFileId: b.backupFileId, released: true })) });
+  }
+
+  /**
+   * Call once with the final result, and await it before returning the result: it also waits (at most
+   * FLUSH_TIMEOUT, one timer, only when webhooks are on) for earlier events still being retried.
+   */
+  async finished(result: RecoveryResult): Promise<void> {
+    metricsSafe(() =>
+      cprMetrics.recoveryFinished({
+        outcome: result.outcome,
+        targets: result.targets.map((t) => ({ status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
+        backups: result.backups.map((b) => ({ released: b.released, ...(b.keptBecause ? { keptBecause: b.keptBecause } : {}) })),
+      }),
+    );
+    void this.send({
+      type: 'recovery.finished',
       outcome: result.outcome,
-      targets: result.targets.map((t) => ({ status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
-      backups: result.backups.map((b) => ({ released: b.released, ...(b.keptBecause ? { keptBecause: b.keptBecause } : {}) })),
-    }),
-  );
-  void send({
-    type: 'recovery.finished',
-    outcome: result.outcome,
-    counts: { ...result.counts },
-    backups: result.backups.map((b) => ({ backupFileId: b.backupFileId, released: b.released, ...(b.keptBecause ? { keptBecause: b.keptBecause } : {}) })),
-  });
-  if (!(await webhooksOn())) return;
-  await CancellationScope.nonCancellable(() => condition(() => inFlight === 0, FLUSH_TIMEOUT));
+      counts: { ...result.counts },
+      backups: result.backups.map((b) => ({ backupFileId: b.backupFileId, released: b.released, ...(b.keptBecause ? { keptBecause: b.keptBecause } : {}) })),
+    });
+    if (!(await this.webhooksOn())) return;
+    await CancellationScope.nonCancellable(() => condition(() => this.inFlight === 0, FLUSH_TIMEOUT));
+  }
 }

@@ -2,7 +2,9 @@
 // ephemeral server) to get a start-up window longer than the SDK's fixed 5 s, which flakes on busy CI.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
-import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+
+type SearchAttributeKey = ReturnType<typeof defineSearchAttributeKey<SearchAttributeType>>;
 import { requireTemporalCli } from './temporal-binaries';
 
 export interface DevServerOptions {
@@ -13,10 +15,15 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Web UI port; omit for headless. */
   uiPort?: number;
-  searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
+  searchAttributes?: SearchAttributeKey[];
   extraArgs?: string[];
   startTimeoutMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Own process group: a terminal's Ctrl-C then reaches only the parent, which stops the server in
+   * order (after its workers). The parent must stop it; it is also killed when the parent exits.
+   */
+  detached?: boolean;
 }
 
 export interface RunningDevServer {
@@ -60,7 +67,19 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     ...(options.searchAttributes ?? []).flatMap((key) => ['--search-attribute', `${key.name}=${SA_TYPE_FLAG[key.type] ?? key.type}`]),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(requireTemporalCli(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(requireTemporalCli(), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached === true });
+  if (options.detached) {
+    // The whole group: tsx runs the program in a grandchild that a kill of the child alone would orphan.
+    const killOnExit = (): void => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
+  }
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -1,0 +1,80 @@
+// Builds the observed worker used by `cpr worker` and the dev stack: createWorker (worker/) plus the
+// observability layer: vendor-call metrics and logs through the client's onCall hook, activity log
+// context interceptors, the metrics sink fed by the recovery workflow, and the webhook activities.
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
+import type { TLSConfig } from '@temporalio/client';
+import { createEcpClient, type EcpConfig } from '../../activities/ecp';
+import type { CustomChecks } from '../../activities';
+import { createWebhookActivities, type WebhookConfig } from '../../activities/webhooks';
+import { PinoTemporalLogger, activityLogInterceptors, logVendorCall, type PinoLogger } from '../../worker/logging';
+import { metricsSinks, type CprMetrics } from '../../worker/metrics';
+import { createWorker, type CreateWorkerOptions } from '../../worker';
+
+export interface ObservedWorkerOptions {
+  address: string;
+  namespace: string;
+  tls?: TLSConfig | boolean;
+  apiKey?: string;
+  ecpConfig: EcpConfig;
+  metrics: CprMetrics;
+  logger: PinoLogger;
+  webhooks?: WebhookConfig;
+  taskQueue?: string;
+  customChecks?: CustomChecks;
+  /** The rest of createWorker's tuning (rate limits, concurrency, grace time). */
+  tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime'>;
+}
+
+export interface ObservedWorker {
+  /** Resolves when the worker stopped (after stop() or a fatal error). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startObservedWorker(options: ObservedWorkerOptions): Promise<ObservedWorker> {
+  const connection = await NativeConnection.connect({
+    address: options.address,
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+  });
+  const logCall = logVendorCall(options.logger.child({ component: 'vendor' }));
+  const ecp = createEcpClient(options.ecpConfig, {
+    onCall: (event) => {
+      options.metrics.onVendorCall(event);
+      logCall(event);
+    },
+  });
+  const webhooks = createWebhookActivities(options.webhooks, { onDelivery: (result) => options.metrics.webhookDeliveries.inc({ result }) });
+  let worker;
+  try {
+    // Bundled here so webpack's report goes to the log, not the operator's terminal.
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      logger: new PinoTemporalLogger(options.logger.child({ component: 'bundler' }, { level: 'warn' })),
+    });
+    worker = await createWorker({
+      workflowBundle,
+      connection,
+      namespace: options.namespace,
+      ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+      ecp,
+      ...(options.customChecks ? { customChecks: options.customChecks } : {}),
+      shutdownGraceTime: '10 seconds',
+      ...options.tuning,
+      sinks: metricsSinks(options.metrics),
+      interceptors: { activity: [activityLogInterceptors] },
+      extraActivities: webhooks,
+    });
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  const done = worker.run().finally(() => connection.close());
+  return {
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
