@@ -4,6 +4,7 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions }
 import { createActivities, createRateLimiter, type CustomChecks } from '../activities';
 import { createEcpClient, loadEcpConfig, type EcpClient, type EcpConfig } from '../activities/ecp';
 import { createLeaseActivities, type LeaseActivitiesOptions } from '../activities/leases';
+import { createWebhookActivities, loadWebhookConfig } from '../activities/webhooks';
 import { TASK_QUEUE } from '../workflows/types';
 import { DEFAULT_VENDOR_QPS } from './config';
 
@@ -53,7 +54,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: options.namespace ?? 'default',
     taskQueue,
     workflowBundle,
-    activities: { ...options.extraActivities, ...activities },
+    // Webhook activities are always registered (off unless CPR_WEBHOOK_URL is set); extraActivities may replace them.
+    activities: { ...createWebhookActivities(loadWebhookConfig(process.env)), ...options.extraActivities, ...activities },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     shutdownGraceTime: options.shutdownGraceTime,
     sinks: options.sinks,

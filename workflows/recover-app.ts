@@ -70,8 +70,11 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
   run.settleBackups();
   run.setPhase('done');
   announceEnd(run);
+  const result = run.result(workflowNow());
+  // Never throws: feeds the worker's metrics and waits (bounded) for webhook deliveries still retrying.
+  await CancellationScope.nonCancellable(() => run.notifier.finished(result));
   await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
-  return run.result(workflowNow());
+  return result;
 }
 
 function validate(input: RecoverAppInput): RecoverAppPlan {

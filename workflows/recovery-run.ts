@@ -2,6 +2,7 @@
 // every backup, and the counts/progress/result built from them. Plain class, no SDK calls, so the
 // workflow stays a readable list of phases and this file can be reasoned about on its own.
 import type { RecoverAppPlan } from './input';
+import { Notifier } from './notify';
 import type {
   BackupOutcome,
   Evidence,
@@ -44,6 +45,8 @@ export class RecoveryRun {
   approval: ApprovalState = 'not-asked';
   /** Set once every target has left the verify phase (or never reached it). */
   verificationComplete = false;
+  /** Webhooks and worker metrics for this run (per-run state, see notify.ts). */
+  readonly notifier = new Notifier();
   readonly startedAt: string;
   updatedAt: string;
 

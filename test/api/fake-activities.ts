@@ -1,5 +1,6 @@
 // Fake recovery and lease activities for API tests: every backup and target passes, vendor tasks finish
 // when the test opens a gate, and every call is recorded. Typed as the real contract.
+import type { WebhookActivities } from '../../activities/webhooks';
 import { heartbeat, sleep } from '@temporalio/activity';
 import type {
   LeaseActivities,
@@ -20,7 +21,7 @@ export interface FakeOptions {
 }
 
 export interface FakeVendor {
-  activities: RecoveryActivities & LeaseActivities;
+  activities: RecoveryActivities & LeaseActivities & WebhookActivities;
   calls: { name: string; req: unknown }[];
   /** Let every submitted vendor task finish. */
   finishTasks(): void;
@@ -32,7 +33,7 @@ export function createFakeVendor(options: FakeOptions = {}): FakeVendor {
   let tasksFinish = false;
   const record = (name: string, req: unknown): void => void calls.push({ name, req });
 
-  const activities: RecoveryActivities & LeaseActivities = {
+  const activities: RecoveryActivities & LeaseActivities & WebhookActivities = {
     async preflight(req: PreflightRequest) {
       record('preflight', req);
       return {
@@ -102,6 +103,13 @@ export function createFakeVendor(options: FakeOptions = {}): FakeVendor {
     async describeLeases(req) {
       record('describeLeases', req);
       return [];
+    },
+    // The product worker always registers the webhook activities (off without CPR_WEBHOOK_URL).
+    async webhooksEnabled() {
+      return false;
+    },
+    async deliverWebhook() {
+      return { delivered: false };
     },
   };
 

@@ -3,9 +3,10 @@
 import { heartbeat, sleep } from '@temporalio/activity';
 import type { LeaseActivities, RecoveryActivities, TaskOutcome } from '../../activities/recovery/contract';
 import type { LeaseRegistryActivities } from '../../workflows/lease-registry';
+import type { WebhookActivities } from '../../activities/webhooks';
 import type { LeaseHolder, ReasonCode } from '../../workflows/types';
 
-export type FakeActivities = RecoveryActivities & LeaseActivities & LeaseRegistryActivities;
+export type FakeActivities = RecoveryActivities & LeaseActivities & LeaseRegistryActivities & WebhookActivities;
 
 export interface TaskScript {
   /** Outcome per attempt (1-based index - 1); the last entry repeats. Default: finished. */
@@ -206,6 +207,14 @@ export function fakeFleet(scenario: FleetScenario = {}): FakeFleet {
 
     async checkWorkflowsRunning(workflowIds) {
       return { running: workflowIds, stopped: [] };
+    },
+
+    // The product worker always registers the webhook activities (off without CPR_WEBHOOK_URL).
+    async webhooksEnabled() {
+      return false;
+    },
+    async deliverWebhook() {
+      return { delivered: false };
     },
   };
 

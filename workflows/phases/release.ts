@@ -47,4 +47,5 @@ export async function releaseVerifiedBackups(run: RecoveryRun, plan: RecoverAppP
     if (outcome && (outcome.released || outcome.alreadyGone)) run.markReleased(id);
     else run.keepBackup(id, 'release-failed');
   }
+  void run.notifier.released(run.progress().backups);
 }

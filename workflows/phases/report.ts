@@ -12,6 +12,7 @@ export function announceStart(run: RecoveryRun): void {
     { key: SA_TARGETS, value: run.counts().total },
   ]);
   setCurrentDetails(run.summary());
+  void run.notifier.started();
 }
 
 export function enterPhase(run: RecoveryRun, phase: Phase): void {
@@ -24,6 +25,7 @@ export function enterPhase(run: RecoveryRun, phase: Phase): void {
       { key: SA_VERIFIED, value: counts.verified },
       { key: SA_FAILED, value: counts.failed },
     ]);
+    void run.notifier.phase(phase, counts);
   }
   setCurrentDetails(run.summary());
 }
