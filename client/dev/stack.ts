@@ -13,7 +13,7 @@ import { EMULATOR_MAIN, spawnTs, stopChild } from './child';
 import { chooseDemoRecovery, fetchEmulatorState, type DemoRecovery } from './demo';
 import { createLogger, installTemporalRuntime, type PinoLogger } from '../../worker/logging';
 import { createMetrics, serveMetrics } from '../../worker/metrics';
-import { startObservedWorker, type ObservedWorker } from './stack-worker';
+import { startObservedWorker, type ObservedWorker } from '../../worker/observed-worker';
 import { loadEcpConfig } from '../../activities/ecp';
 import { loadWebhookConfig } from '../../activities/webhooks';
 import { connectClient, type ConnectedClient } from '../cli/connection';

@@ -26,7 +26,7 @@ describe('plan files', () => {
       { backupFileId: 'bf-aaaaaa01', backupFilePath: 'oss://cloudphone-saved-bucket-cn/a/1.tar', uploadType: 'OSS', instanceIds: ['acp-aaaaaa01', 'acp-aaaaaa03'] },
       { backupFileId: 'bf-aaaaaa02', uploadType: 'OSS', instanceIds: ['acp-aaaaaa02'] },
     ]);
-    expect(result.plan.options).toMatchObject({ itemsPerChild: 100, releaseBackup: 'never', maxConcurrentChildren: 10, waves: { pauseOnFailureRate: 0.2 } });
+    expect(result.plan.options).toMatchObject({ itemsPerChild: 100, releaseBackup: 'never', maxConcurrentChildren: 20, waves: { pauseOnFailureRate: 0.2 } });
   });
 
   it('names the CSV line and column of each bad row', () => {

@@ -18,7 +18,7 @@ describe('library entry point', () => {
       const taskQueue = uniqueTaskQueue('consumer');
       const worker = await Worker.create({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle: consumer });
       const out = await worker.runUntil(temporal.client.workflow.execute('libraryConsumer', { taskQueue, workflowId: uniqueId('consumer'), args: [] }));
-      expect(out).toBe('cloudphone-recovery:bulkMigration:migrationProgress:200');
+      expect(out).toBe('cloudphone-recovery:bulkMigration:migrationProgress:50');
     } finally {
       await temporal.close();
     }

@@ -1,14 +1,14 @@
-// Builds the observed worker used by `cpr worker` and the dev stack: createWorker (worker/) plus the
+// The product worker as operators run it (`cpr worker`, worker/main.ts, the dev stack): createWorker (worker/) plus the
 // observability layer: vendor-call metrics and logs through the client's onCall hook, activity log
 // context interceptors, the metrics sink fed by the recovery workflow, and the webhook activities.
 import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import type { TLSConfig } from '@temporalio/client';
-import { createEcpClient, type EcpConfig } from '../../activities/ecp';
-import type { CustomChecks } from '../../activities';
-import { createWebhookActivities, type WebhookConfig } from '../../activities/webhooks';
-import { PinoTemporalLogger, activityLogInterceptors, logVendorCall, type PinoLogger } from '../../worker/logging';
-import { metricsSinks, type CprMetrics } from '../../worker/metrics';
-import { createWorker, type CreateWorkerOptions } from '../../worker';
+import { createEcpClient, type EcpConfig } from '../activities/ecp';
+import type { CustomChecks } from '../activities';
+import { createWebhookActivities, type WebhookConfig } from '../activities/webhooks';
+import { PinoTemporalLogger, activityLogInterceptors, logVendorCall, type PinoLogger } from './logging';
+import { metricsSinks, type CprMetrics } from './metrics';
+import { createWorker, type CreateWorkerOptions } from './create-worker';
 
 export interface ObservedWorkerOptions {
   address: string;
@@ -21,6 +21,8 @@ export interface ObservedWorkerOptions {
   webhooks?: WebhookConfig;
   taskQueue?: string;
   customChecks?: CustomChecks;
+  /** Prebuilt workflow bundle (`npm run bundle`); otherwise bundled at start. */
+  workflowBundlePath?: string;
   /** The rest of createWorker's tuning (rate limits, concurrency, grace time). */
   tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime'>;
 }
@@ -48,10 +50,12 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
   let worker;
   try {
     // Bundled here so webpack's report goes to the log, not the operator's terminal.
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../workflows'),
-      logger: new PinoTemporalLogger(options.logger.child({ component: 'bundler' }, { level: 'warn' })),
-    });
+    const workflowBundle = options.workflowBundlePath
+      ? { codePath: options.workflowBundlePath }
+      : await bundleWorkflowCode({
+          workflowsPath: require.resolve('../workflows'),
+          logger: new PinoTemporalLogger(options.logger.child({ component: 'bundler' }, { level: 'warn' })),
+        });
     worker = await createWorker({
       workflowBundle,
       connection,
