@@ -177,6 +177,9 @@ describe('pollTasks', () => {
   });
 
   it('survives heavy throttling without failing and counts it', async () => {
+    // Tasks long enough (600 ms real) that polling takes many rounds, whatever the machine's load.
+    const slow = { recoverDurationMs: 600_000 };
+    await t.admin.patchConfig({ instanceOverrides: { [DEMO_TARGETS[0]]: slow, [DEMO_TARGETS[1]]: slow } });
     const submit = await t.run(t.activities.submitRecoveries, [submitRequest([DEMO_TARGETS[0], DEMO_TARGETS[1]])]);
     await t.admin.patchConfig({ throttleRate: 0.5, faultActions: ['DescribeTasks'], randomSeed: 3 });
     const { result } = await t.run(t.activities.pollTasks, [pollRequest(submit.result.submitted, { pollIntervalMaxMs: 80 })]);
