@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { RecoverAppInput } from './input';
 import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationOptions, type MigrationPlanInput } from './plan';
-import { RECOVER_APP_WORKFLOW, SA_BACKUP_FILE_IDS, SA_KIND, SA_PHASE, SA_TARGETS, type RecoveryResult } from './types';
+import { RECOVER_APP_WORKFLOW, SA_BACKUP_FILE_IDS, SA_KIND, SA_PHASE, SA_TARGETS, searchableBackupIds, type RecoveryResult } from './types';
 import { buildSchedule, type Chunk } from './bulk/chunks';
 import { cancelMigrationUpdate, migrationProgressQuery, pauseUpdate, resumeUpdate, setWindowUpdate } from './bulk/messages';
 import { MigrationTracker, initialSnapshot, type TrackerSnapshot } from './bulk/tracker';
@@ -173,7 +173,7 @@ async function runChild(migrationId: string, chunk: Chunk, options: MigrationOpt
       // The same attributes a recovery started by an operator gets, so children show in recovery lists.
       typedSearchAttributes: [
         { key: SA_KIND, value: 'recovery' },
-        { key: SA_BACKUP_FILE_IDS, value: chunk.items.map((item) => item.backupFileId) },
+        { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(chunk.items.map((item) => item.backupFileId)) },
         { key: SA_TARGETS, value: chunk.targets },
         { key: SA_PHASE, value: 'preflight' },
       ],

@@ -141,6 +141,16 @@ export const SA_VERIFIED = defineSearchAttributeKey('CprVerified', SearchAttribu
 export const SA_FAILED = defineSearchAttributeKey('CprFailed', SearchAttributeType.INT);
 export const SA_KIND = defineSearchAttributeKey('CprKind', SearchAttributeType.KEYWORD);
 
+/**
+ * A keyword-list search attribute holds at most 2 KiB (server limit), about 80 backup IDs: runs over more
+ * backups are listed under their first MAX_SEARCHABLE_BACKUP_IDS (a bulk migration's children each stay
+ * within it; the full list is always in the run's input and result).
+ */
+export const MAX_SEARCHABLE_BACKUP_IDS = 64;
+export function searchableBackupIds(backupFileIds: readonly string[]): string[] {
+  return [...new Set(backupFileIds)].slice(0, MAX_SEARCHABLE_BACKUP_IDS);
+}
+
 export const SEARCH_ATTRIBUTES = [SA_BACKUP_FILE_IDS, SA_PHASE, SA_OUTCOME, SA_TARGETS, SA_VERIFIED, SA_FAILED, SA_KIND];
 
 // ---- leases --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import type { InputIssue, RecoverAppPlan } from '../../workflows/input';
 import {
   RECOVER_APP_WORKFLOW,
   SA_BACKUP_FILE_IDS,
+  searchableBackupIds,
   SA_FAILED,
   SA_KIND,
   SA_OUTCOME,
@@ -105,7 +106,7 @@ export async function startRecovery(client: Client, rawInput: unknown, options: 
       memo: { [MEMO_INPUT_SHA256]: inputSha256, [MEMO_START_NONCE]: nonce },
       typedSearchAttributes: new TypedSearchAttributes([
         { key: SA_KIND, value: RECOVERY_KIND },
-        { key: SA_BACKUP_FILE_IDS, value: backupFileIds },
+        { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(backupFileIds) },
         { key: SA_PHASE, value: 'preflight' },
         { key: SA_TARGETS, value: targets },
       ]),

@@ -5,6 +5,8 @@ import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } f
 import { ApplicationFailure } from '@temporalio/common';
 import { recoverApp } from '../../workflows/recover-app';
 import {
+  MAX_SEARCHABLE_BACKUP_IDS,
+  SA_BACKUP_FILE_IDS,
   SA_KIND,
   SA_OUTCOME,
   SA_PHASE,
@@ -120,6 +122,28 @@ describe('recoverApp workflow', () => {
     expect(events).toBeLessThan(90);
     // The result must stay under Temporal's 2 MB payload limit at the 5,000-target maximum (~1.6 MB now).
     expect((resultBytes / 1200) * 5000).toBeLessThan(1.75 * 1024 * 1024);
+  });
+
+  it('runs over 100 backups (one target each) and lists the run under the first 64 of them', async () => {
+    // The server caps a keyword-list search attribute at 2 KiB (~80 backup IDs); found by the benchmark.
+    const items = Array.from({ length: 100 }, (_, i) => ({
+      backupFileId: `bf-backup${String(i).padStart(6, '0')}`,
+      instanceIds: [`acp-target${String(i).padStart(6, '0')}`],
+    }));
+    const fleet = fakeFleet();
+    const { result, listed } = await withWorker(temporal, fleet.activities, async (taskQueue) => {
+      const handle = await temporal.client.workflow.start(recoverApp, {
+        taskQueue,
+        workflowId: uniqueId('many-backups'),
+        args: [{ items, onBusyInstance: 'fail', limits: { ...FAST_LIMITS } }],
+      });
+      const result = await handle.result();
+      const listed = (await handle.describe()).typedSearchAttributes.get(SA_BACKUP_FILE_IDS) ?? [];
+      return { result, listed };
+    });
+    expect(result.counts).toMatchObject({ total: 100, verified: 100 });
+    expect(result.backups.filter((b) => b.released)).toHaveLength(100);
+    expect(listed).toEqual(items.slice(0, MAX_SEARCHABLE_BACKUP_IDS).map((i) => i.backupFileId));
   });
 
   it('retries a permanently failing target to the limit, keeps the backup, verifies the others', async () => {

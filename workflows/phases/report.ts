@@ -2,12 +2,12 @@
 // phase change, never per target) and a short markdown summary in the Web UI.
 import { condition, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RecoveryRun } from '../recovery-run';
-import { SA_BACKUP_FILE_IDS, SA_FAILED, SA_KIND, SA_OUTCOME, SA_PHASE, SA_TARGETS, SA_VERIFIED, type Phase } from '../types';
+import { SA_BACKUP_FILE_IDS, SA_FAILED, SA_KIND, SA_OUTCOME, SA_PHASE, SA_TARGETS, SA_VERIFIED, searchableBackupIds, type Phase } from '../types';
 
 export function announceStart(run: RecoveryRun): void {
   upsertSearchAttributes([
     { key: SA_KIND, value: 'recovery' },
-    { key: SA_BACKUP_FILE_IDS, value: run.backupIds() },
+    { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(run.backupIds()) },
     { key: SA_PHASE, value: run.phase },
     { key: SA_TARGETS, value: run.counts().total },
   ]);
