@@ -7,7 +7,7 @@ import { loadWebhookConfig } from '../activities/webhooks';
 import { loadWorkerConfig } from './config';
 import { createLogger, installTemporalRuntime } from './logging';
 import { createMetrics, serveMetrics } from './metrics';
-import { startObservedWorker } from './observed-worker';
+import { optionsFromConfig, startObservedWorker } from './observed-worker';
 
 async function main(): Promise<number> {
   const env = process.env;
@@ -31,15 +31,7 @@ async function main(): Promise<number> {
     metrics,
     logger,
     ...(webhooks ? { webhooks } : {}),
-    taskQueue: config.taskQueue,
-    customChecks: config.customChecks,
-    ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
-    tuning: {
-      vendorQps: { default: config.vendorQps, perAction: config.vendorQpsPerAction },
-      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
-      activityConcurrency: config.activityConcurrency,
-      shutdownGraceTime: config.shutdownGraceTimeMs,
-    },
+    ...optionsFromConfig(config),
   });
   logger.info(
     { temporal: config.temporalAddress, namespace: config.namespace, ecp: describeEcpConfig(ecpConfig), metrics: metricsServer?.url },

@@ -8,6 +8,7 @@ import type { CustomChecks } from '../activities';
 import { createWebhookActivities, type WebhookConfig } from '../activities/webhooks';
 import { PinoTemporalLogger, activityLogInterceptors, logVendorCall, type PinoLogger } from './logging';
 import { metricsSinks, type CprMetrics } from './metrics';
+import type { WorkerConfig } from './config';
 import { createWorker, type CreateWorkerOptions } from './create-worker';
 
 export interface ObservedWorkerOptions {
@@ -25,6 +26,21 @@ export interface ObservedWorkerOptions {
   workflowBundlePath?: string;
   /** The rest of createWorker's tuning (rate limits, concurrency, grace time). */
   tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime'>;
+}
+
+/** The parts of the options that come from the worker configuration (env / CPR_WORKER_CONFIG_FILE). */
+export function optionsFromConfig(config: WorkerConfig): Pick<ObservedWorkerOptions, 'taskQueue' | 'customChecks' | 'workflowBundlePath' | 'tuning'> {
+  return {
+    taskQueue: config.taskQueue,
+    customChecks: config.customChecks,
+    ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
+    tuning: {
+      vendorQps: { default: config.vendorQps, perAction: config.vendorQpsPerAction },
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+      activityConcurrency: config.activityConcurrency,
+      shutdownGraceTime: config.shutdownGraceTimeMs,
+    },
+  };
 }
 
 export interface ObservedWorker {

@@ -8,7 +8,7 @@ import { loadWebhookConfig } from '../../activities/webhooks';
 import { createLogger, installTemporalRuntime } from '../../worker/logging';
 import { createMetrics, serveMetrics, type MetricsServer } from '../../worker/metrics';
 import { loadWorkerConfig } from '../../worker';
-import { startObservedWorker } from '../../worker/observed-worker';
+import { optionsFromConfig, startObservedWorker } from '../../worker/observed-worker';
 import type { CliContext } from './context';
 import { CliError, EXIT } from './errors';
 import { waitForSignal } from './serve';
@@ -60,15 +60,7 @@ export async function workerCommand(flags: WorkerFlags, ctx: CliContext): Promis
     metrics,
     logger,
     ...(webhooks ? { webhooks } : {}),
-    taskQueue: config.taskQueue,
-    customChecks: config.customChecks,
-    ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
-    tuning: {
-      vendorQps: { default: config.vendorQps, perAction: config.vendorQpsPerAction },
-      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
-      activityConcurrency: config.activityConcurrency,
-      shutdownGraceTime: config.shutdownGraceTimeMs,
-    },
+    ...optionsFromConfig(config),
   });
   logger.info(
     {

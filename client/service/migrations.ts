@@ -2,27 +2,24 @@
 import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { TypedSearchAttributes } from '@temporalio/common';
 import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationPlan } from '../../workflows/plan';
 import { BULK_MIGRATION_WORKFLOW, SA_KIND, SA_TARGETS, TASK_QUEUE, pauseUpdate, resumeUpdate } from '../../workflows/types';
 import { cancelMigrationUpdate, migrationProgressQuery, setWindowUpdate } from '../../workflows/bulk/messages';
 import type { MigrationProgress, MigrationResult } from '../../workflows/bulk/types';
-import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './errors';
+import { ConflictError, InvalidInputError, NotFoundError } from './errors';
 import { checkWorkflowId } from './ids';
 import { csvCell, type ReportFormat } from './report';
 import { statusName, type RunStatus } from './recoveries';
+import { describeFailure, sendUpdate } from './workflow-calls';
 
 export const MIGRATION_KIND = 'migration';
 const QUERY_DEADLINE_MS = 5_000;
-const UPDATE_DEADLINE_MS = 30_000;
 
 export interface StartMigrationOptions {
   /** Workflow ID of the migration; default `migration-<random>`. Children are `<migrationId>/<chunk>`. */
@@ -192,24 +189,5 @@ async function runUpdate<R>(client: Client, id: string, send: (handle: WorkflowH
   const { handle, description } = await describeMigration(client, id);
   const status = statusName(description.status.name);
   if (status !== 'Running') throw new ConflictError(`migration ${description.workflowId} is already closed (${status})`);
-  try {
-    return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new ConflictError(err.cause?.message ?? err.message);
-    if (err instanceof WorkflowNotFoundError) throw new ConflictError(`migration ${description.workflowId} is already closed`);
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      throw new UnavailableError(`no worker accepted the request within ${UPDATE_DEADLINE_MS / 1000} s; is a worker polling task queue ${description.taskQueue}?`);
-    }
-    throw err;
-  }
-}
-
-function describeFailure(err: unknown): { message: string; type?: string } {
-  if (err instanceof WorkflowFailedError) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure) return { message: cause.message, ...(cause.type ? { type: cause.type } : {}) };
-    if (cause) return { message: cause.message, type: cause.constructor.name.replace(/Failure$/, '') };
-    return { message: err.message };
-  }
-  return { message: err instanceof Error ? err.message : String(err) };
+  return sendUpdate(client, { handle, description, noun: 'migration' }, send);
 }

@@ -5,8 +5,6 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
@@ -35,6 +33,7 @@ import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dr
 import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './errors';
 import { checkRequestId, checkWorkflowId } from './ids';
 import { validateRecoverAppInput } from './validate';
+import { describeFailure, errorMessage, sendUpdate } from './workflow-calls';
 
 export const RECOVERY_KIND = 'recovery';
 /** Memo keys: the input fingerprint makes a reused request ID with a different body a conflict. */
@@ -44,7 +43,6 @@ const MEMO_START_NONCE = 'cprStartNonce';
 /** How long a progress query may wait for a worker before the view reports progress as unavailable. */
 const QUERY_DEADLINE_MS = 5_000;
 /** How long an update may wait for a worker to accept it. */
-const UPDATE_DEADLINE_MS = 30_000;
 
 /** Visibility's names for execution states (what `ExecutionStatus = '…'` accepts). */
 export const RUN_STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'ContinuedAsNew', 'TimedOut'] as const;
@@ -319,31 +317,7 @@ function assertOpen(d: WorkflowExecutionDescription): void {
 async function runUpdate<R>(client: Client, id: string, send: (handle: WorkflowHandle) => Promise<R>): Promise<R> {
   const { handle, description } = await describeRecovery(client, id);
   assertOpen(description);
-  try {
-    return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new ConflictError(errorMessage(err.cause ?? err));
-    // Closed between describe and update.
-    if (err instanceof WorkflowNotFoundError) throw new ConflictError(`recovery ${description.workflowId} is already closed`);
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      throw new UnavailableError(`no worker accepted the request within ${UPDATE_DEADLINE_MS / 1000} s; is a worker polling task queue ${description.taskQueue}?`);
-    }
-    throw err;
-  }
-}
-
-function describeFailure(err: unknown): { message: string; type?: string } {
-  if (err instanceof WorkflowFailedError) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure) return { message: cause.message, ...(cause.type ? { type: cause.type } : {}) };
-    if (cause) return { message: cause.message, type: cause.constructor.name.replace(/Failure$/, '') };
-    return { message: err.message };
-  }
-  return { message: errorMessage(err) };
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return sendUpdate(client, { handle, description, noun: 'recovery' }, send);
 }
 
 function summarize(backupFileIds: string[], targets: number): string {

@@ -1,0 +1,53 @@
+// How operator actions talk to a running workflow, shared by recoveries and migrations: updates with a
+// deadline and typed errors, and a workflow failure described in one line.
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ConflictError, UnavailableError } from './errors';
+
+/** How long an update may wait for a worker to accept it before the caller hears "unavailable". */
+export const UPDATE_DEADLINE_MS = 30_000;
+
+/**
+ * Sends an update to a workflow already described as running. Validator rejections and runs that closed
+ * meanwhile become ConflictError; no worker within the deadline becomes UnavailableError.
+ */
+export async function sendUpdate<R>(
+  client: Client,
+  target: { handle: WorkflowHandle; description: WorkflowExecutionDescription; noun: 'recovery' | 'migration' },
+  send: (handle: WorkflowHandle) => Promise<R>,
+): Promise<R> {
+  const { handle, description, noun } = target;
+  try {
+    return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new ConflictError(errorMessage(err.cause ?? err));
+    // Closed between describe and update.
+    if (err instanceof WorkflowNotFoundError) throw new ConflictError(`${noun} ${description.workflowId} is already closed`);
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw new UnavailableError(`no worker accepted the request within ${UPDATE_DEADLINE_MS / 1000} s; is a worker polling task queue ${description.taskQueue}?`);
+    }
+    throw err;
+  }
+}
+
+export function describeFailure(err: unknown): { message: string; type?: string } {
+  if (err instanceof WorkflowFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) return { message: cause.message, ...(cause.type ? { type: cause.type } : {}) };
+    if (cause) return { message: cause.message, type: cause.constructor.name.replace(/Failure$/, '') };
+    return { message: err.message };
+  }
+  return { message: errorMessage(err) };
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
