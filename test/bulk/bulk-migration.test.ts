@@ -16,6 +16,7 @@ import { InvalidInputError } from '../../client/service/errors';
 import type { MigrationPlanInput } from '../../workflows/plan';
 import type { MigrationResult } from '../../workflows/bulk/types';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+import { maybeRecordFixture } from '../workflows/harness';
 import { bulkFixtureBundle, bulkWorker, childRuns, onePerTarget, peakOverlap, pendingChildren, sleepMs, waitFor } from './helpers';
 
 let temporal: TestTemporal;
@@ -51,7 +52,10 @@ describe('bulkMigration', () => {
     const plan: MigrationPlanInput = { items, options: { ...fast, itemsPerChild: 50, maxConcurrentChildren: 2 } };
     const result = await withWorker(async ({ taskQueue }) => {
       await startMigration(temporal.client, plan, { migrationId, taskQueue });
-      return temporal.client.workflow.getHandle(migrationId).result() as Promise<MigrationResult>;
+      const handle = temporal.client.workflow.getHandle(migrationId);
+      const result = (await handle.result()) as MigrationResult;
+      await maybeRecordFixture(handle, 'bulk-migration.partial');
+      return result;
     });
 
     expect(result.outcome).toBe('partial');
@@ -211,8 +215,9 @@ describe('bulkMigration', () => {
     const result = await withWorker(async ({ taskQueue }) => {
       const started = await startMigration(temporal.client, plan, { migrationId, taskQueue });
       const result = (await temporal.client.workflow.getHandle(migrationId).result()) as MigrationResult;
-      const first = await temporal.client.workflow.getHandle(migrationId, started.runId).describe();
-      expect(first.status.name).toBe('CONTINUED_AS_NEW');
+      const firstRun = temporal.client.workflow.getHandle(migrationId, started.runId);
+      expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+      await maybeRecordFixture(firstRun, 'bulk-migration.continued');
       return result;
     });
     expect(result.runs).toBe(3);

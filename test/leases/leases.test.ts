@@ -1,5 +1,6 @@
 // Instance leases end to end: real dev server, real worker running the sharded lease registry and the
 // lease activities, holder workflows competing for instances the way recovery runs do.
+import { maybeRecordFixture } from '../workflows/harness';
 import { join } from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -367,6 +368,7 @@ describe('instance leases', () => {
       const coldRegistry = await registryEvents();
       const warmHolderEvents = await runOnce(instances(100));
       const warmRegistry = (await registryEvents()) - coldRegistry;
+      await maybeRecordFixture(temporal.client.workflow.getHandle(leaseRegistryWorkflowId(0, world.prefix)), 'lease-registry.acquire-release');
 
       // Holder: start, 2 activities, completion and the workflow tasks between them.
       expect(holderEvents).toBeLessThanOrEqual(20);

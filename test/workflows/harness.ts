@@ -36,11 +36,18 @@ export async function withWorker<T>(temporal: TestTemporal, activities: object, 
 
 export const HISTORIES_DIR = join(__dirname, '..', 'fixtures', 'histories');
 
-/** With CPR_RECORD_HISTORIES=1, saves the run's history as a replay fixture named `<name>.json`. */
+/** With CPR_RECORD_HISTORIES=1, saves the run's history as a replay fixture named `recover-app.<name>.json`. */
 export async function maybeRecordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  await maybeRecordFixture(handle, `recover-app.${name}`);
+}
+
+/** Same for any workflow of the product: `<workflow>.<shape>.json` (bulk migrations, lease registries). */
+export async function maybeRecordFixture(handle: WorkflowHandle, fixtureName: string): Promise<void> {
   if (process.env.CPR_RECORD_HISTORIES !== '1') return;
   const history = await handle.fetchHistory();
-  await writeFile(join(HISTORIES_DIR, `recover-app.${name}.json`), historyToJSON(history) + '\n');
+  await writeFile(join(HISTORIES_DIR, `${fixtureName}.json`), historyToJSON(history) + '\n');
+  // Replay must run under the original workflow ID: bulk migrations derive their children's IDs from it.
+  await writeFile(join(HISTORIES_DIR, `${fixtureName}.workflow-id`), handle.workflowId + '\n');
 }
 
 /** Polls `check` until it passes or the deadline is reached (for state a workflow reaches asynchronously). */

@@ -1,8 +1,9 @@
-// Determinism guard: every recorded recoverApp history must replay against the current workflow code.
+// Determinism guard: every recorded history (recoverApp, bulkMigration, leaseRegistry) must replay
+// against the current workflow code.
 // A failure here means a change altered the commands an existing run would produce: put it behind
 // patched() (see workflows/recover-app.ts) instead of re-recording.
-// Re-record after adding a shape: CPR_RECORD_HISTORIES=1 npx jest test/workflows
-import { readdirSync, readFileSync } from 'node:fs';
+// Re-record after adding a shape: CPR_RECORD_HISTORIES=1 npx jest test/workflows test/bulk test/leases
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
@@ -10,10 +11,10 @@ import { productWorkflowBundle } from '../harness/temporal';
 import { HISTORIES_DIR } from './harness';
 
 const files = readdirSync(HISTORIES_DIR)
-  .filter((f) => f.startsWith('recover-app.') && f.endsWith('.json'))
+  .filter((f) => f.endsWith('.json'))
   .sort();
 
-describe('recoverApp replay', () => {
+describe('workflow replay', () => {
   it('has recorded histories of the main shapes', () => {
     for (const shape of [
       'happy-path',
@@ -26,12 +27,15 @@ describe('recoverApp replay', () => {
     ]) {
       expect(files).toContain(`recover-app.${shape}.json`);
     }
+    expect(files).toContain('bulk-migration.partial.json');
+    expect(files).toContain('bulk-migration.continued.json');
+    expect(files).toContain('lease-registry.acquire-release.json');
   });
 
   it('replays every recorded history without non-determinism', async () => {
     const workflowBundle = await productWorkflowBundle();
     const histories = files.map((file) => ({
-      workflowId: file,
+      workflowId: recordedWorkflowId(file) ?? file,
       history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'))),
     }));
     const failures: string[] = [];
@@ -44,3 +48,8 @@ describe('recoverApp replay', () => {
     expect(replayed).toBe(files.length);
   });
 });
+
+function recordedWorkflowId(file: string): string | undefined {
+  const sidecar = join(HISTORIES_DIR, file.replace(/\.json$/, '.workflow-id'));
+  return existsSync(sidecar) ? readFileSync(sidecar, 'utf8').trim() : undefined;
+}
