@@ -6,7 +6,10 @@ export const INSTANCE_ID = /^(acp|aic)-[a-z0-9]{6,32}$/;
 export const BACKUP_FILE_ID = /^bf-[a-z0-9]{6,32}$/;
 export const PACKAGE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+$/;
 export const CHECK_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-export const OSS_FILE_PATH = /^oss:\/\/cloudphone-saved-bucket-[a-z0-9-]{1,40}\/[A-Za-z0-9._\-/]{1,900}$/;
+/** One object-key segment: no empty, `.` or `..` segments (no traversal, no `//`). */
+const OSS_SEGMENT = '(?!\\.{1,2}(?:/|$))[A-Za-z0-9._-]{1,255}';
+export const OSS_FILE_PATH = new RegExp(`^oss://cloudphone-saved-bucket-[a-z0-9-]{1,40}/(?:${OSS_SEGMENT}/){0,20}${OSS_SEGMENT}$`);
+export const OSS_DIRECTORY = new RegExp(`^oss://cloudphone-saved-bucket-[a-z0-9-]{1,40}/(?:${OSS_SEGMENT}/){0,20}$`);
 export const OSS_ENDPOINT = /^oss-[a-z0-9-]{2,40}\.aliyuncs\.com$/;
 
 export const MAX_TARGETS_PER_RUN = 5000;
@@ -18,7 +21,7 @@ const durationMs = (min: number, max: number) =>
 export const backupRefSchema = z.strictObject({
   backupFileId: z.string().regex(BACKUP_FILE_ID, 'must be a backup file ID like bf-xxxxxxxxxxxxxxxxx'),
   /** Checked against the vendor's record in preflight; taken from it when omitted. */
-  backupFilePath: z.string().regex(OSS_FILE_PATH, 'must be oss://cloudphone-saved-bucket-<name>/<object>').optional(),
+  backupFilePath: z.string().max(1000).regex(OSS_FILE_PATH, 'must be oss://cloudphone-saved-bucket-<name>/<object>, without empty, . or .. segments').optional(),
   uploadType: z.literal('OSS').default('OSS'),
   uploadEndpoint: z.string().regex(OSS_ENDPOINT, 'must be an OSS endpoint like oss-cn-shanghai-internal.aliyuncs.com').optional(),
 });
@@ -66,7 +69,7 @@ const commonOptions = {
   onBusyInstance: busyPolicy.default('wait'),
   limits: limitsSchema.default(() => limitsSchema.parse({})),
   /** Where snapshots of existing apps go; default: the directory of the backup being restored. */
-  snapshotDirectory: z.string().regex(/^oss:\/\/cloudphone-saved-bucket-[a-z0-9-]{1,40}\/([A-Za-z0-9._\-]+\/)*$/, 'must be an OSS directory URL ending in /').optional(),
+  snapshotDirectory: z.string().max(1000).regex(OSS_DIRECTORY, 'must be an OSS directory URL ending in /, without . or .. segments').optional(),
   /** Free-form label for audit; never used in commands. */
   requestedBy: z.string().max(200).optional(),
 };

@@ -35,7 +35,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.tuple(hostileText).map(([s]) => ({ field: 'backupFileId', apply: (i: Record<string, unknown>) => void (i.backupFileId = `bf-abcdef1${s}`) })),
   fc.tuple(hostileText, fc.nat(1)).map(([s, n]) => ({
     field: `instanceIds[${n}]`,
-    apply: (i: Record<string, unknown>) => void ((i.instanceIds as string[])[n] = `acp-abcdef1${s}`),
+    // An earlier mutation may already have replaced the list with a wrong type: then this one is moot.
+    apply: (i: Record<string, unknown>) => void (Array.isArray(i.instanceIds) && ((i.instanceIds as string[])[n] = `acp-abcdef1${s}`)),
   })),
   fc.tuple(hostileText).map(([s]) => ({ field: 'backupFilePath', apply: (i: Record<string, unknown>) => void (i.backupFilePath = `oss://cloudphone-saved-bucket-x/${s}`) })),
   fc.tuple(hostileText).map(([s]) => ({ field: 'uploadEndpoint', apply: (i: Record<string, unknown>) => void (i.uploadEndpoint = `oss-cn-shanghai${s}.aliyuncs.com`) })),
