@@ -7,7 +7,8 @@ import { createEcpClient, loadEcpConfig, type EcpClient } from '../../activities
 import { createActivities } from '../../activities';
 import { createRateLimiter } from '../../activities/rate-limit';
 import type { CustomChecks } from '../../activities/commands/custom-checks';
-import type { RecoveryActivities } from '../../activities/recovery/contract';
+import type { BackupFacts, RecoveryActivities } from '../../activities/recovery/contract';
+import { DEMO_BACKUP_1, DEMO_BACKUP_1_PATH, DEMO_SOURCE_1, DEMO_UPLOAD_ENDPOINT } from '../../emulator/demo-seed';
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { EmulatorAdmin, type CallLogEntry, type EmulatorConfigPatch } from '../../emulator/admin-client';
 
@@ -34,6 +35,16 @@ export const TEST_CHECKS: CustomChecks = {
     command: 'ls /data/data/{package}/shared_prefs',
     expect: '\\.xml$',
   },
+};
+
+/** The demo fleet's first backup as preflight reports it (what submitRecoveries is given). */
+export const DEMO_BACKUP_1_FACTS: BackupFacts = {
+  backupFileId: DEMO_BACKUP_1,
+  backupFilePath: DEMO_BACKUP_1_PATH,
+  uploadType: 'OSS',
+  uploadEndpoint: DEMO_UPLOAD_ENDPOINT,
+  sourceInstanceId: DEMO_SOURCE_1,
+  packages: ['com.example.notes', 'com.example.chat'],
 };
 
 export interface ActivityTestEnv {

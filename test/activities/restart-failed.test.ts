@@ -1,16 +1,9 @@
 // submitRecoveries on a retry attempt: an instance a failed recovery task left RECOVER_FAILED is started
 // again, awaited until RUNNING and only then sent one new RecoverApp, against the real emulator.
-import {
-  DEMO_BACKUP_1,
-  DEMO_BACKUP_1_PATH,
-  DEMO_SOURCE_1,
-  DEMO_STOPPED_TARGET,
-  DEMO_TARGETS,
-  DEMO_UPLOAD_ENDPOINT,
-} from '../../emulator/demo-seed';
-import type { BackupFacts, SubmitRecoveriesRequest } from '../../activities/recovery/contract';
+import { DEMO_STOPPED_TARGET, DEMO_TARGETS } from '../../emulator/demo-seed';
+import type { SubmitRecoveriesRequest } from '../../activities/recovery/contract';
 import { restartRecoverFailed } from '../../activities/recovery/restart';
-import { startActivityTestEnv, type ActivityTestEnv } from './emulator-env';
+import { DEMO_BACKUP_1_FACTS, startActivityTestEnv, type ActivityTestEnv } from './emulator-env';
 
 jest.setTimeout(30_000);
 
@@ -25,14 +18,7 @@ beforeEach(async () => {
   await t.reset();
 });
 
-const BACKUP_1: BackupFacts = {
-  backupFileId: DEMO_BACKUP_1,
-  backupFilePath: DEMO_BACKUP_1_PATH,
-  uploadType: 'OSS',
-  uploadEndpoint: DEMO_UPLOAD_ENDPOINT,
-  sourceInstanceId: DEMO_SOURCE_1,
-  packages: ['com.example.notes', 'com.example.chat'],
-};
+const BACKUP_1 = DEMO_BACKUP_1_FACTS;
 
 const [FAILING, HEALTHY] = DEMO_TARGETS;
 

@@ -2,19 +2,17 @@
 // real emulator over signed HTTP, with the emulator's fault injection.
 import {
   DEMO_BACKUP_1,
-  DEMO_BACKUP_1_PATH,
   DEMO_BACKUP_2,
   DEMO_OTHER_IMAGE_TARGET,
-  DEMO_SOURCE_1,
   DEMO_STOPPED_TARGET,
   DEMO_TARGETS,
   DEMO_TARGET_WITH_OLD_NOTES,
   DEMO_UPLOAD_ENDPOINT,
 } from '../../emulator/demo-seed';
-import type { BackupFacts, PollTasksRequest, SubmitRecoveriesRequest } from '../../activities/recovery/contract';
+import type { PollTasksRequest, SubmitRecoveriesRequest } from '../../activities/recovery/contract';
 import type { SubmitCheckpoint } from '../../activities/recovery/submit';
 import type { PollCheckpoint } from '../../activities/recovery/poll';
-import { startActivityTestEnv, type ActivityTestEnv } from './emulator-env';
+import { DEMO_BACKUP_1_FACTS, startActivityTestEnv, type ActivityTestEnv } from './emulator-env';
 
 jest.setTimeout(30_000);
 
@@ -29,14 +27,7 @@ beforeEach(async () => {
   await t.reset();
 });
 
-const BACKUP_1: BackupFacts = {
-  backupFileId: DEMO_BACKUP_1,
-  backupFilePath: DEMO_BACKUP_1_PATH,
-  uploadType: 'OSS',
-  uploadEndpoint: DEMO_UPLOAD_ENDPOINT,
-  sourceInstanceId: DEMO_SOURCE_1,
-  packages: ['com.example.notes', 'com.example.chat'],
-};
+const BACKUP_1 = DEMO_BACKUP_1_FACTS;
 
 function submitRequest(instanceIds: string[], chunkSize = 50): SubmitRecoveriesRequest {
   return { groups: [{ backup: BACKUP_1, instanceIds }], attempt: 1, attemptStartedAt: new Date().toISOString(), chunkSize };
