@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
@@ -12,11 +11,11 @@ import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationPlan } from
 import { BULK_MIGRATION_WORKFLOW, SA_KIND, SA_TARGETS, TASK_QUEUE, pauseUpdate, resumeUpdate } from '../../workflows/types';
 import { cancelMigrationUpdate, migrationProgressQuery, setWindowUpdate } from '../../workflows/bulk/messages';
 import type { MigrationProgress, MigrationResult } from '../../workflows/bulk/types';
-import { ConflictError, InvalidInputError, NotFoundError } from './errors';
+import { ConflictError, InvalidInputError } from './errors';
 import { checkWorkflowId } from './ids';
 import { csvCell, type ReportFormat } from './report';
 import { statusName, type RunStatus } from './recoveries';
-import { describeFailure, sendUpdate } from './workflow-calls';
+import { describeFailure, describeWorkflowOfType, sendUpdate } from './workflow-calls';
 
 export const MIGRATION_KIND = 'migration';
 const QUERY_DEADLINE_MS = 5_000;
@@ -170,19 +169,8 @@ export function migrationReport(result: MigrationResult, format: ReportFormat): 
 
 // ---- helpers --------------------------------------------------------------------------------------
 
-export async function describeMigration(client: Client, id: string): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
-  const workflowId = checkWorkflowId(id);
-  const handle = client.workflow.getHandle(workflowId);
-  let description: WorkflowExecutionDescription;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError('migration', workflowId);
-    throw err;
-  }
-  if (description.type !== BULK_MIGRATION_WORKFLOW) throw new NotFoundError('migration', workflowId);
-  // No run ID: updates and results follow the migration across continue-as-new.
-  return { handle: client.workflow.getHandle(workflowId), description };
+export function describeMigration(client: Client, id: string): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
+  return describeWorkflowOfType(client, id, BULK_MIGRATION_WORKFLOW, 'migration');
 }
 
 async function runUpdate<R>(client: Client, id: string, send: (handle: WorkflowHandle) => Promise<R>): Promise<R> {

@@ -4,7 +4,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
-  WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
@@ -30,10 +29,10 @@ import {
   type RecoveryResult,
 } from '../../workflows/types';
 import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dry-run';
-import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './errors';
-import { checkRequestId, checkWorkflowId } from './ids';
+import { ConflictError, InvalidInputError, UnavailableError } from './errors';
+import { checkRequestId } from './ids';
 import { validateRecoverAppInput } from './validate';
-import { describeFailure, errorMessage, sendUpdate } from './workflow-calls';
+import { describeFailure, describeWorkflowOfType, errorMessage, sendUpdate } from './workflow-calls';
 
 export const RECOVERY_KIND = 'recovery';
 /** Memo keys: the input fingerprint makes a reused request ID with a different body a conflict. */
@@ -243,19 +242,10 @@ function validatePlan(rawInput: unknown): RecoverAppPlan {
   return validateRecoverAppInput(rawInput);
 }
 
-/** Describes the workflow and checks it is a recovery: other workflows are "not found" to operators. */
+/** Describes the workflow and checks it is a recovery; the handle is pinned to the described run. */
 export async function describeRecovery(client: Client, id: string): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
-  const workflowId = checkWorkflowId(id);
-  const handle = client.workflow.getHandle(workflowId);
-  let description: WorkflowExecutionDescription;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError('recovery', workflowId);
-    throw err;
-  }
-  if (description.type !== RECOVER_APP_WORKFLOW) throw new NotFoundError('recovery', workflowId);
-  return { handle: client.workflow.getHandle(workflowId, description.runId), description };
+  const { description } = await describeWorkflowOfType(client, id, RECOVER_APP_WORKFLOW, 'recovery');
+  return { handle: client.workflow.getHandle(description.workflowId, description.runId), description };
 }
 
 function baseView(d: WorkflowExecutionDescription): RecoveryView {

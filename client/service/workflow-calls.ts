@@ -10,7 +10,31 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ConflictError, UnavailableError } from './errors';
+import { ConflictError, NotFoundError, UnavailableError } from './errors';
+import { checkWorkflowId } from './ids';
+
+/**
+ * Describes a workflow and checks its type: to operators, a workflow of another type is "not found".
+ * The handle carries no run ID, so it follows the workflow across continue-as-new.
+ */
+export async function describeWorkflowOfType(
+  client: Client,
+  id: string,
+  workflowType: string,
+  noun: 'recovery' | 'migration',
+): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
+  const workflowId = checkWorkflowId(id);
+  const handle = client.workflow.getHandle(workflowId);
+  let description: WorkflowExecutionDescription;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(noun, workflowId);
+    throw err;
+  }
+  if (description.type !== workflowType) throw new NotFoundError(noun, workflowId);
+  return { handle, description };
+}
 
 /** How long an update may wait for a worker to accept it before the caller hears "unavailable". */
 export const UPDATE_DEADLINE_MS = 30_000;
