@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/harness/fast-check-seed.ts'],
   testTimeout: 60_000,
   // Workers and servers are heavy on a 2-core machine; two jest workers keep CPU contention sane.
   maxWorkers: 2,

@@ -25,6 +25,17 @@ const HOSTILE = [';', '|', '&', '$(', '`', '>', '<', '\n', '\r', '\0', "'", '"',
 const hostileText = fc
   .tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary', maxLength: 12 }))
   .map(([a, h, b]) => `${a}${h}${b}`);
+/**
+ * Inside an OSS object key '/' and '..' are legitimate ('dir/a..b.ab'), so path values get every other
+ * hostile character, or a real traversal / empty segment.
+ */
+const HOSTILE_IN_PATH = HOSTILE.filter((h) => h !== '/' && h !== '..');
+const hostilePathText = fc.oneof(
+  fc
+    .tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...HOSTILE_IN_PATH), fc.string({ unit: 'binary', maxLength: 12 }))
+    .map(([a, h, b]) => `${a}${h}${b}`),
+  fc.constantFrom('..', '../etc/passwd', 'a/../b', 'a//b', './a', 'a/.', 'dir/'),
+);
 /** A value that is not a string at all. */
 const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
 
@@ -38,11 +49,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     // An earlier mutation may already have replaced the list with a wrong type: then this one is moot.
     apply: (i: Record<string, unknown>) => void (Array.isArray(i.instanceIds) && ((i.instanceIds as string[])[n] = `acp-abcdef1${s}`)),
   })),
-  fc.tuple(hostileText).map(([s]) => ({ field: 'backupFilePath', apply: (i: Record<string, unknown>) => void (i.backupFilePath = `oss://cloudphone-saved-bucket-x/${s}`) })),
+  fc.tuple(hostilePathText).map(([s]) => ({ field: 'backupFilePath', apply: (i: Record<string, unknown>) => void (i.backupFilePath = `oss://cloudphone-saved-bucket-x/${s}`) })),
   fc.tuple(hostileText).map(([s]) => ({ field: 'uploadEndpoint', apply: (i: Record<string, unknown>) => void (i.uploadEndpoint = `oss-cn-shanghai${s}.aliyuncs.com`) })),
   fc.tuple(hostileText).map(([s]) => ({ field: 'verification.packages[0]', apply: (i: Record<string, unknown>) => void (i.verification = { packages: [`com.example${s}`] }) })),
   fc.tuple(hostileText).map(([s]) => ({ field: 'verification.customChecks[0]', apply: (i: Record<string, unknown>) => void (i.verification = { customChecks: [`check${s}`] }) })),
-  fc.tuple(hostileText).map(([s]) => ({ field: 'snapshotDirectory', apply: (i: Record<string, unknown>) => void (i.snapshotDirectory = `oss://cloudphone-saved-bucket-x/${s}/`) })),
+  fc.tuple(hostilePathText).map(([s]) => ({ field: 'snapshotDirectory', apply: (i: Record<string, unknown>) => void (i.snapshotDirectory = `oss://cloudphone-saved-bucket-x/${s}/`) })),
   fc.tuple(hostileText).map(([s]) => ({ field: 'existingApp', apply: (i: Record<string, unknown>) => void (i.existingApp = s) })),
   fc.tuple(hostileText).map(([s]) => ({ field: 'releaseBackup', apply: (i: Record<string, unknown>) => void (i.releaseBackup = s) })),
   fc.tuple(fc.string({ minLength: 201, maxLength: 400 })).map(([s]) => ({ field: 'requestedBy', apply: (i: Record<string, unknown>) => void (i.requestedBy = s) })),
@@ -156,7 +167,9 @@ describe('HTTP API under hostile input', () => {
 
 describe('cpr recover under hostile input', () => {
   const flagOf: Record<string, string> = { backupFileId: '--backup', 'instanceIds[0]': '--instances', 'instanceIds[1]': '--instances', backupFilePath: '--backup-path', uploadEndpoint: '--upload-endpoint', existingApp: '--existing-app', releaseBackup: '--release', 'verification.packages[0]': '--packages' };
-  const cliMutation = fc.tuple(fc.constantFrom(...Object.keys(flagOf)), hostileText).map(([field, s]) => ({ field, s }));
+  const cliMutation = fc
+    .constantFrom(...Object.keys(flagOf))
+    .chain((field) => (field === 'backupFilePath' ? hostilePathText : hostileText).map((s) => ({ field, s })));
 
   function argvFor(field: string, s: string): string[] {
     const flags: Record<string, string> = { '--backup': VALID.backupFileId, '--instances': VALID.instanceIds.join(',') };
