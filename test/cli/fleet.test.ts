@@ -3,32 +3,25 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_TARGETS } from '../../emulator/demo-seed';
-import { connectTestTemporal, uniqueId, type TestTemporal } from '../harness/temporal';
-import { EMULATOR_LIMITS, openLab, type Lab } from '../workflows/emulator-harness';
+import { uniqueId, type TestTemporal } from '../harness/temporal';
+import { EMULATOR_LIMITS, type Lab } from '../workflows/emulator-harness';
+import { startCliLab, type CliLab } from './cli-lab';
 import { runCli } from './run-cli';
 
+let stack: CliLab | undefined;
 let temporal: TestTemporal;
 let lab: Lab;
-let worker: Worker;
-let running: Promise<void>;
 let env: Record<string, string>;
 const dir = mkdtempSync(join(tmpdir(), 'cpr-fleet-'));
 
 beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  lab = await openLab(temporal);
-  worker = await lab.worker();
-  running = worker.run();
-  env = { CPR_TEMPORAL_ADDRESS: temporal.address, CPR_TEMPORAL_NAMESPACE: temporal.namespace, CPR_TASK_QUEUE: lab.taskQueue };
+  stack = await startCliLab();
+  ({ temporal, lab, env } = stack);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await lab?.close();
-  await temporal?.close();
+  await stack?.stop();
 });
 
 const plan = {

@@ -7,6 +7,8 @@ import type { EmulatorConfig } from '../../emulator/config';
 import { loadEcpConfig } from '../../activities/ecp';
 import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
 import { LEASE_SHARDS } from '../../workflows/types';
+import type { RecoverAppInput } from '../../workflows/input';
+import { DEMO_BACKUP_1 } from '../../emulator/demo-seed';
 import { createWorker } from '../../worker';
 import { productWorkflowBundle, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 
@@ -21,6 +23,17 @@ export const EMULATOR_LIMITS = {
   busyWaitMs: 0,
   approvalTimeoutMs: 60_000,
 } as const;
+
+/** The demo backup onto the given demo targets, with fast limits; `extra` overrides any field. */
+export function demoInput(instanceIds: readonly string[], extra: Partial<RecoverAppInput> = {}): RecoverAppInput {
+  return {
+    backupFileId: DEMO_BACKUP_1,
+    instanceIds: [...instanceIds],
+    onBusyInstance: 'fail',
+    limits: { ...EMULATOR_LIMITS },
+    ...extra,
+  } as RecoverAppInput;
+}
 
 export interface Lab {
   emulator: RunningEmulator;

@@ -7,7 +7,7 @@ import { leaseRegistryWorkflowId, leaseShardOf, leasesQuery } from '../../workfl
 import { approveReleaseUpdate, progressQuery, type LeaseHolder } from '../../workflows/types';
 import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { connectTestTemporal, uniqueId, type TestTemporal } from '../harness/temporal';
-import { EMULATOR_LIMITS, openLab, type Lab } from './emulator-harness';
+import { EMULATOR_LIMITS, demoInput, openLab, type Lab } from './emulator-harness';
 import { eventually, maybeRecordHistory } from './harness';
 
 let temporal: TestTemporal;
@@ -19,15 +19,6 @@ afterEach(async () => {
   lab = undefined;
 });
 
-function demoInput(instanceIds: readonly string[], extra: Partial<RecoverAppInput> = {}): RecoverAppInput {
-  return {
-    backupFileId: DEMO_BACKUP_1,
-    instanceIds: [...instanceIds],
-    onBusyInstance: 'fail',
-    limits: { ...EMULATOR_LIMITS },
-    ...extra,
-  } as RecoverAppInput;
-}
 
 function start(l: Lab, input: RecoverAppInput, workflowId = uniqueId('ctl')): Promise<WorkflowHandle<typeof recoverApp>> {
   return temporal.client.workflow.start(recoverApp, { taskQueue: l.taskQueue, workflowId, args: [input] });

@@ -12,7 +12,7 @@ import {
   DEMO_TARGET_WITH_OLD_NOTES,
 } from '../../emulator/demo-seed';
 import { connectTestTemporal, uniqueId, type TestTemporal } from '../harness/temporal';
-import { EMULATOR_LIMITS, openLab, type Lab } from './emulator-harness';
+import { EMULATOR_LIMITS, demoInput, openLab, type Lab } from './emulator-harness';
 import { maybeRecordHistory } from './harness';
 
 let temporal: TestTemporal;
@@ -26,15 +26,6 @@ afterEach(async () => {
 
 const byId = (result: RecoveryResult): Record<string, TargetResult> => Object.fromEntries(result.targets.map((t) => [t.instanceId, t]));
 
-function demoInput(instanceIds: readonly string[], extra: Partial<RecoverAppInput> = {}): RecoverAppInput {
-  return {
-    backupFileId: DEMO_BACKUP_1,
-    instanceIds: [...instanceIds],
-    onBusyInstance: 'fail',
-    limits: { ...EMULATOR_LIMITS },
-    ...extra,
-  } as RecoverAppInput;
-}
 
 async function recoverOnLab(l: Lab, input: RecoverAppInput, record?: string): Promise<RecoveryResult> {
   const worker = await l.worker();
