@@ -1,6 +1,7 @@
 // Shared set-up of the recovery workflow tests: a Worker per test on its own task queue, input builders
 // with fast limits, and optional recording of histories into the replay fixtures.
 import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -44,8 +45,11 @@ export async function maybeRecordHistory(handle: WorkflowHandle, name: string): 
 /** Same for any workflow of the product: `<workflow>.<shape>.json` (bulk migrations, lease registries). */
 export async function maybeRecordFixture(handle: WorkflowHandle, fixtureName: string): Promise<void> {
   if (process.env.CPR_RECORD_HISTORIES !== '1') return;
+  const target = join(HISTORIES_DIR, `${fixtureName}.json`);
+  // Committed fixtures are immutable (docs/versioning.md): a new behaviour gets a new fixture name.
+  if (existsSync(target)) throw new Error(`${target} exists; replay fixtures are never re-recorded in place, record under a new name`);
   const history = await handle.fetchHistory();
-  await writeFile(join(HISTORIES_DIR, `${fixtureName}.json`), historyToJSON(history) + '\n');
+  await writeFile(target, historyToJSON(history) + '\n');
   // Replay must run under the original workflow ID: bulk migrations derive their children's IDs from it.
   await writeFile(join(HISTORIES_DIR, `${fixtureName}.workflow-id`), handle.workflowId + '\n');
 }

@@ -2,7 +2,8 @@
 // against the current workflow code.
 // A failure here means a change altered the commands an existing run would produce: put it behind
 // patched() (see workflows/recover-app.ts) instead of re-recording.
-// Re-record after adding a shape: CPR_RECORD_HISTORIES=1 npx jest test/workflows test/bulk test/leases
+// Record a NEW shape (never over an existing file): CPR_RECORD_HISTORIES=1 npx jest <the test that runs it>, then
+// append its `sha256sum` line to test/fixtures/histories/MANIFEST.sha256.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
