@@ -15,6 +15,7 @@ import {
 import { InvalidInputError } from '../../client/service/errors';
 import type { MigrationPlanInput } from '../../workflows/plan';
 import type { MigrationResult } from '../../workflows/bulk/types';
+import { childStartsInitiated } from '../harness/history';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { maybeRecordFixture } from '../workflows/harness';
 import { bulkFixtureBundle, bulkWorker, childRuns, onePerTarget, peakOverlap, pendingChildren, sleepMs, waitFor } from './helpers';
@@ -94,8 +95,10 @@ describe('bulkMigration', () => {
       await startMigration(temporal.client, plan, { migrationId, taskQueue });
       const handle = temporal.client.workflow.getHandle(migrationId);
       await waitFor('2 open children', () => pendingChildren(handle), (c) => c.length === 2);
-      await sleepMs(500);
-      expect(await pendingChildren(handle)).toHaveLength(2);
+      // The progress answer comes from the state after the parent's last completed workflow task, whose
+      // commands are in the history: a third child started past the window would show there.
+      await waitFor('2 running children in progress', async () => (await getMigration(temporal.client, migrationId)).progress, (p) => p?.children.running === 2);
+      expect(await childStartsInitiated(handle)).toBe(2);
 
       expect(await setMigrationWindow(temporal.client, migrationId, 4)).toEqual({ window: 4 });
       await waitFor('4 open children', () => pendingChildren(handle), (c) => c.length === 4);
@@ -131,8 +134,10 @@ describe('bulkMigration', () => {
         ['wave', 40, 'pending'],
         ['wave', 40, 'pending'],
       ]);
-      await sleepMs(500);
-      expect((await childRuns(temporal.client, migrationId)).length).toBe(2); // nothing new started while paused
+      // The paused state is answered from a completed workflow task; had the pause not held, the next
+      // wave's children would already be in the history.
+      expect(await childStartsInitiated(temporal.client.workflow.getHandle(migrationId))).toBe(2); // nothing new started while paused
+      expect((await childRuns(temporal.client, migrationId)).length).toBe(2);
 
       expect(await resumeMigration(temporal.client, migrationId)).toEqual({ paused: false });
       return temporal.client.workflow.getHandle(migrationId).result() as Promise<MigrationResult>;
@@ -155,7 +160,9 @@ describe('bulkMigration', () => {
       for (const id of open) await temporal.client.workflow.getHandle(id).signal('release');
       const progress = await waitFor('running children to finish', async () => (await getMigration(temporal.client, migrationId)).progress, (p) => p?.children.done === 2);
       expect(progress).toMatchObject({ state: 'paused', pausedBy: 'operator', pausedReason: 'vendor maintenance', children: { running: 0 } });
-      await sleepMs(300);
+      // done === 2 is answered after the workflow task that saw the second child close; without the
+      // pause that same task would have started the next children.
+      expect(await childStartsInitiated(handle)).toBe(2);
       expect(await pendingChildren(handle)).toHaveLength(0);
       await resumeMigration(temporal.client, migrationId);
       return releaseChildrenUntilDone(migrationId);

@@ -9,6 +9,7 @@ import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_TARGETS } from '../../emulator/demo-
 import { connectTestTemporal, uniqueId, type TestTemporal } from '../harness/temporal';
 import { EMULATOR_LIMITS, demoInput, openLab, type Lab } from './emulator-harness';
 import { eventually, maybeRecordHistory } from './harness';
+import { waitFor } from '../harness/wait';
 
 let temporal: TestTemporal;
 let lab: Lab | undefined;
@@ -81,7 +82,11 @@ describe('recoverApp control and failure paths against the emulator', () => {
     const firstRun = first.run();
     const handle = await start(l, demoInput(targets));
     await reachPhase(handle, 'poll');
-    await new Promise((r) => setTimeout(r, 300)); // pollTasks is running now
+    // The first worker's pollTasks is running once the vendor sees DescribeTasks after the run entered poll
+    // (a task takes ~3 s, so the poll is still going when the worker dies).
+    const enteredPoll = (await l.admin.allCalls()).at(-1)?.seq ?? 0;
+    await waitFor('DescribeTasks from the first worker', async () => (await l.admin.allCalls(enteredPoll, 'DescribeTasks')).length > 0);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
     first.shutdown(); // shutdownGraceTime 0: the running poll is cut off
     await firstRun;
 
