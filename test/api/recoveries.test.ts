@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
-import { eventually, recoveryInput, startApi, TEST_TOKEN, type ApiUnderTest, type Json } from './api-harness';
+import { recoveryInput, startApi, TEST_TOKEN, type ApiUnderTest, type Json } from './api-harness';
+import { waitFor } from '../harness/wait';
 import { createFakeVendor, FAKE_PACKAGE, type FakeOptions, type FakeVendor } from './fake-activities';
 
 let temporal: TestTemporal;
@@ -34,8 +35,8 @@ async function withEnv(fn: (env: Env) => Promise<void>, options: FakeOptions = {
   }
 }
 
-async function waitFor(api: ApiUnderTest, id: string, what: string, predicate: (view: Json) => boolean): Promise<Json> {
-  return eventually(what, async () => {
+async function waitForView(api: ApiUnderTest, id: string, what: string, predicate: (view: Json) => boolean): Promise<Json> {
+  return waitFor(what, async () => {
     const res = await api.call('GET', `/v1/recoveries/${id}`);
     return predicate(res.json) ? res.json : undefined;
   });
@@ -59,7 +60,7 @@ it('starts idempotently, reports progress, lists, completes and reports (JSON an
     expect(other.json.message).toMatch(/already used for a different recovery request/);
 
     const id = first.json.workflowId;
-    const polling = await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    const polling = await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
     expect(polling.status).toBe('Running');
     expect(polling.progress.counts).toMatchObject({ total: 2, pending: 2 });
     expect(polling.backupFileIds).toEqual([input.backupFileId]);
@@ -70,7 +71,7 @@ it('starts idempotently, reports progress, lists, completes and reports (JSON an
     expect(partial.text.split('\r\n')[1]).toMatch(/,pending,poll,,1,t-acp-[0-9a-f]+-1,,$/);
 
     vendor.finishTasks();
-    const done = await waitFor(api, id, 'completion', (v) => v.status === 'Completed');
+    const done = await waitForView(api, id, 'completion', (v) => v.status === 'Completed');
     expect(done.result.outcome).toBe('succeeded');
     expect(done.result.targets.map((t: { status: string }) => t.status)).toEqual(['verified', 'verified']);
     expect(done.result.backups).toEqual([expect.objectContaining({ backupFileId: input.backupFileId, released: true })]);
@@ -79,7 +80,7 @@ it('starts idempotently, reports progress, lists, completes and reports (JSON an
     const count = await temporal.client.workflow.count(`WorkflowId = '${id}'`);
     expect(count.count).toBe(1);
 
-    const listed = await eventually('list by backup', async () => {
+    const listed = await waitFor('list by backup', async () => {
       const res = await api.call('GET', `/v1/recoveries?backupFileId=${input.backupFileId}&status=Completed&outcome=succeeded`);
       return res.json.recoveries.length === 1 ? res.json : undefined;
     });
@@ -142,7 +143,7 @@ it('cancels a running recovery: backups kept, leases released', () =>
   withEnv(async ({ api, vendor }) => {
     const input = recoveryInput();
     const id = (await api.call('POST', '/v1/recoveries', { body: input })).json.workflowId;
-    await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
 
     const cancel = await api.call('POST', `/v1/recoveries/${id}/cancel`);
     expect(cancel.status).toBe(202);
@@ -150,7 +151,7 @@ it('cancels a running recovery: backups kept, leases released', () =>
     // Vendor tasks finish after the cancel; the run must still not release the backup.
     vendor.finishTasks();
 
-    const done = await waitFor(api, id, 'closed', (v) => v.status !== 'Running');
+    const done = await waitForView(api, id, 'closed', (v) => v.status !== 'Running');
     expect(done.status).toBe('Completed');
     expect(done.result.outcome).toBe('cancelled');
     expect(done.result.backups).toEqual([expect.objectContaining({ backupFileId: input.backupFileId, released: false, keptBecause: 'cancelled' })]);
@@ -162,21 +163,21 @@ it('refuses approval before verification, accepts it after, then releases the ba
   withEnv(async ({ api, vendor }) => {
     const input = recoveryInput({ releaseBackup: 'on-approval' });
     const id = (await api.call('POST', '/v1/recoveries', { body: input })).json.workflowId;
-    await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
 
     const early = await api.call('POST', `/v1/recoveries/${id}/approve`, { body: { approvedBy: 'ops-alice' } });
     expect(early.status).toBe(409);
     expect(early.json).toEqual({ error: 'conflict', message: 'verification is not complete yet (phase: poll)' });
 
     vendor.finishTasks();
-    await waitFor(api, id, 'awaiting approval', (v) => v.progress?.awaitingApproval === true);
+    await waitForView(api, id, 'awaiting approval', (v) => v.progress?.awaitingApproval === true);
     expect(vendor.callsOf('releaseBackups')).toEqual([]);
 
     const ok = await api.call('POST', `/v1/recoveries/${id}/approve`, { body: { approvedBy: 'ops-alice', note: 'ticket OPS-1' }, headers: { 'idempotency-key': 'approve-1' } });
     expect(ok.status).toBe(200);
     expect(ok.json).toEqual({ approved: true, backups: [input.backupFileId] });
 
-    const done = await waitFor(api, id, 'completion', (v) => v.status === 'Completed');
+    const done = await waitForView(api, id, 'completion', (v) => v.status === 'Completed');
     expect(done.result.backups).toEqual([expect.objectContaining({ backupFileId: input.backupFileId, released: true })]);
     expect(vendor.callsOf('releaseBackups')).toEqual([{ backupFileIds: [input.backupFileId] }]);
   }));
@@ -184,18 +185,18 @@ it('refuses approval before verification, accepts it after, then releases the ba
 it('refuses approval when the release policy does not ask for it', () =>
   withEnv(async ({ api, vendor }) => {
     const id = (await api.call('POST', '/v1/recoveries', { body: recoveryInput() })).json.workflowId;
-    await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
     const res = await api.call('POST', `/v1/recoveries/${id}/approve`, { body: {} });
     expect(res.status).toBe(409);
     expect(res.json.message).toBe("release policy is 'after-all-verified', not 'on-approval'");
     vendor.finishTasks();
-    await waitFor(api, id, 'completion', (v) => v.status === 'Completed');
+    await waitForView(api, id, 'completion', (v) => v.status === 'Completed');
   }));
 
 it('pauses and resumes', () =>
   withEnv(async ({ api, vendor }) => {
     const id = (await api.call('POST', '/v1/recoveries', { body: recoveryInput() })).json.workflowId;
-    await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
     const paused = await api.call('POST', `/v1/recoveries/${id}/pause`, { body: { reason: 'vendor maintenance' } });
     expect(paused.json).toEqual({ paused: true });
     expect((await api.call('GET', `/v1/recoveries/${id}`)).json.progress.paused).toBe(true);
@@ -203,7 +204,7 @@ it('pauses and resumes', () =>
     expect(resumed.json).toEqual({ paused: false });
     expect((await api.call('GET', `/v1/recoveries/${id}`)).json.progress.paused).toBe(false);
     vendor.finishTasks();
-    const done = await waitFor(api, id, 'completion', (v) => v.status === 'Completed');
+    const done = await waitForView(api, id, 'completion', (v) => v.status === 'Completed');
     expect(done.result.outcome).toBe('succeeded');
     // Pausing after completion is a conflict, not a silent no-op.
     expect((await api.call('POST', `/v1/recoveries/${id}/pause`)).status).toBe(409);

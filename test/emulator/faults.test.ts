@@ -4,7 +4,8 @@ import { DEMO_BACKUP_1, DEMO_BACKUP_1_PATH, DEMO_BACKUP_2, DEMO_TARGETS } from '
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { describeTasksSchema, errorBodySchema, recoverAppSchema } from './helpers/contract';
 import { rawRequest, signedV3 } from './helpers/raw-request';
-import { eventually, sleep, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { sleep, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { waitFor } from '../harness/wait';
 
 let emulator: RunningEmulator;
 let client: VendorClient;
@@ -31,7 +32,7 @@ const recoverQuery = (ids: string[]) => ({
 const childTask = async (taskId: string) => describeTasksSchema.parse(await client.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
 
 const untilTerminal = (taskId: string) =>
-  eventually(async () => {
+  waitFor('the task to end', async () => {
     const task = await childTask(taskId);
     return ['Finished', 'Failed'].includes(task.TaskStatus) ? task : undefined;
   });
@@ -224,7 +225,7 @@ describe('DeleteBackupFile edge cases', () => {
   it("repeatDelete 'error' (default): a repeat or unknown ID is 400 InvalidParameter.BackupFileId", async () => {
     await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] });
     expect((await client.fail('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] })).code).toBe('InvalidParameter.BackupFileId');
-    await eventually(async () => ((await admin.state()).backups.some((b) => b.id === DEMO_BACKUP_2) ? undefined : true));
+    await waitFor('the deleted backup to disappear', async () => ((await admin.state()).backups.some((b) => b.id === DEMO_BACKUP_2) ? undefined : true));
     const error = await client.fail('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] });
     expect([error.statusCode, error.code]).toEqual([400, 'InvalidParameter.BackupFileId']);
     expect((await client.fail('DeleteBackupFile', { BackupFileIdList: ['bf-neverexisted'] })).code).toBe('InvalidParameter.BackupFileId');
@@ -234,7 +235,7 @@ describe('DeleteBackupFile edge cases', () => {
     await admin.patchConfig({ repeatDelete: 'succeed' });
     await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] });
     await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] });
-    await eventually(async () => ((await admin.state()).backups.some((b) => b.id === DEMO_BACKUP_2) ? undefined : true));
+    await waitFor('the deleted backup to disappear', async () => ((await admin.state()).backups.some((b) => b.id === DEMO_BACKUP_2) ? undefined : true));
     await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2, 'bf-neverexisted'] });
   });
 

@@ -19,7 +19,8 @@ import {
   runCommandSchema,
   runSyncCommandSchema,
 } from './helpers/contract';
-import { eventually, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { vendorClient, type VendorClient } from './helpers/vendor-client';
+import { waitFor } from '../harness/wait';
 
 let emulator: RunningEmulator;
 let client: VendorClient;
@@ -42,7 +43,7 @@ const recoverQuery = (ids: string[]) => ({
 });
 
 async function tasksUntilTerminal(taskIds: string[]) {
-  return eventually(async () => {
+  return waitFor('every task to end', async () => {
     const body = describeTasksSchema.parse(await client.call('DescribeTasks', { TaskIds: taskIds, MaxResults: 100 }));
     return body.Data.every((t) => ['Finished', 'Failed', 'PartFinished'].includes(t.TaskStatus)) ? body : undefined;
   });
@@ -121,7 +122,7 @@ describe('operations: happy paths and response contracts', () => {
 
   it('DeleteBackupFile marks DELETING then removes the file after the delay', async () => {
     requestIdOnlySchema.parse(await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] }));
-    await eventually(async () => {
+    await waitFor('the deleted backup to disappear', async () => {
       const body = describeBackupFilesSchema.parse(await client.call('DescribeBackupFiles', { BackupFileId: DEMO_BACKUP_2 }));
       return body.TotalCount === 0 ? true : undefined;
     });
@@ -147,7 +148,7 @@ describe('operations: happy paths and response contracts', () => {
     const body = runCommandSchema.parse(
       await client.call('RunCommand', { InstanceIds: [DEMO_SOURCE_1], CommandContent: 'pm list packages com.example' }),
     );
-    const invocation = await eventually(async () => {
+    const invocation = await waitFor('the invocation to succeed', async () => {
       const result = describeInvocationsSchema.parse(
         await client.call('DescribeInvocations', { InstanceIds: [DEMO_SOURCE_1], InvocationId: body.InvokeId }),
       );
@@ -206,7 +207,7 @@ describe('operations: happy paths and response contracts', () => {
     const instance = await admin.instance(DEMO_TARGETS[0]);
     expect(instance.status).toBe('STOPPED');
     await client.call('StartAndroidInstance', { AndroidInstanceIds: [DEMO_TARGETS[0]] });
-    await eventually(async () => ((await admin.instance(DEMO_TARGETS[0])).status === 'RUNNING' ? true : undefined));
+    await waitFor('the instance to be RUNNING', async () => ((await admin.instance(DEMO_TARGETS[0])).status === 'RUNNING' ? true : undefined));
     const wrong = await client.fail('StartAndroidInstance', { AndroidInstanceIds: [DEMO_TARGETS[1]] });
     expect(wrong.code).toBe('IncorrectInstanceStatus');
     await admin.patchConfig({ startStopDurationMs: 5000 });

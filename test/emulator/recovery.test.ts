@@ -12,7 +12,7 @@ import {
 } from '../../emulator/demo-seed';
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { describeAndroidInstancesSchema, describeBackupFilesSchema, describeTasksSchema, recoverAppSchema } from './helpers/contract';
-import { eventually, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { vendorClient, type VendorClient } from './helpers/vendor-client';
 import { waitFor } from '../harness/wait';
 
 let emulator: RunningEmulator;
@@ -43,7 +43,7 @@ const recover = async (ids: string[]) =>
 const childTask = async (taskId: string) => describeTasksSchema.parse(await client.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
 
 const untilTerminal = (taskId: string) =>
-  eventually(async () => {
+  waitFor('the task to end', async () => {
     const task = await childTask(taskId);
     return ['Finished', 'Failed'].includes(task.TaskStatus) ? task : undefined;
   });
@@ -166,7 +166,7 @@ describe('RecoverApp semantics', () => {
     ]);
     // RECOVER_FAILED can be started again, which brings it back to RUNNING.
     await client.call('StartAndroidInstance', { AndroidInstanceIds: [DEMO_TARGET_WITH_OLD_NOTES] });
-    await eventually(async () =>
+    await waitFor('the instance to be RUNNING', async () =>
       (await instanceModel(DEMO_TARGET_WITH_OLD_NOTES)).AndroidInstanceStatus === 'RUNNING' ? true : undefined,
     );
   });

@@ -8,22 +8,28 @@ export interface WaitOptions {
   everyMs?: number;
 }
 
+export interface WaitForOptions<T> extends WaitOptions {
+  /** Accept a value only when this holds (the value still shows in the timeout error when it does not). */
+  until?: (value: T) => boolean;
+}
+
 /**
- * Polls `probe` until it returns something other than `undefined` or `false`, and resolves with it.
+ * Polls `probe` until it returns something other than `undefined` or `false` (that also passes `until`,
+ * when given), and resolves with it.
  * A probe that throws (a failing `expect`, a server that is not up yet) counts as "not yet". On timeout
  * the error names `what` and carries the last error or value seen, so a failure says what was missing.
  */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 20_000, everyMs = 50 }: WaitOptions = {},
+  { timeoutMs = 20_000, everyMs = 50, until }: WaitForOptions<T> = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== false && (until?.(value) ?? true)) return value;
       last = value;
     } catch (err) {
       last = err;

@@ -8,7 +8,7 @@ import { approveReleaseUpdate, progressQuery, type LeaseHolder } from '../../wor
 import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { connectTestTemporal, uniqueId, type TestTemporal } from '../harness/temporal';
 import { EMULATOR_LIMITS, demoInput, openLab, type Lab } from './emulator-harness';
-import { eventually, maybeRecordHistory } from './harness';
+import { maybeRecordHistory } from './harness';
 import { waitFor } from '../harness/wait';
 
 let temporal: TestTemporal;
@@ -35,7 +35,7 @@ async function leaseHolders(l: Lab, instanceIds: readonly string[]): Promise<Lea
 }
 
 async function reachPhase(handle: WorkflowHandle<typeof recoverApp>, phase: string): Promise<void> {
-  await eventually(async () => expect((await handle.query(progressQuery)).phase).toBe(phase), 20_000);
+  await waitFor(`phase ${phase}`, async () => (await handle.query(progressQuery)).phase === phase);
 }
 
 describe('recoverApp control and failure paths against the emulator', () => {
@@ -45,7 +45,7 @@ describe('recoverApp control and failure paths against the emulator', () => {
     const worker = await l.worker();
     await worker.runUntil(async () => {
       const first = await start(l, demoInput(DEMO_TARGETS.slice(0, 2), { releaseBackup: 'never' }), uniqueId('race-first'));
-      await eventually(async () => expect((await first.query(progressQuery)).targets[0]!.timings.leasedAt).toBeDefined());
+      await waitFor('the first run to lease its target', async () => (await first.query(progressQuery)).targets[0]!.timings.leasedAt !== undefined);
 
       // Another backup onto the same instance (the first backup is RECOVERING, so preflight would refuse it).
       const failing = await start(l, demoInput([DEMO_TARGETS[0]], { backupFileId: DEMO_BACKUP_2 }));
@@ -135,7 +135,7 @@ describe('recoverApp control and failure paths against the emulator', () => {
     const worker = await l.worker();
     const result = await worker.runUntil(async () => {
       const handle = await start(l, demoInput(DEMO_TARGETS.slice(0, 2), { releaseBackup: 'on-approval' }));
-      await eventually(async () => expect((await handle.query(progressQuery)).awaitingApproval).toBe(true), 20_000);
+      await waitFor('awaiting approval', async () => (await handle.query(progressQuery)).awaitingApproval);
       expect(await l.admin.allCalls(0, 'DeleteBackupFile')).toHaveLength(0);
       await handle.executeUpdate(approveReleaseUpdate, {
         args: [{ approvedBy: 'ops' }],

@@ -21,7 +21,7 @@ import { activitiesScheduled, timersStarted } from '../harness/history';
 import { connectTestTemporal, uniqueId, type TestTemporal } from '../harness/temporal';
 import { waitFor } from '../harness/wait';
 import { fakeFleet, gate } from './fake-fleet';
-import { FAST_LIMITS, eventually, input, maybeRecordHistory, withWorker } from './harness';
+import { FAST_LIMITS, input, maybeRecordHistory, withWorker } from './harness';
 
 let temporal: TestTemporal;
 beforeAll(async () => (temporal = await connectTestTemporal()));
@@ -417,7 +417,7 @@ describe('recoverApp workflow', () => {
       await handle.cancel();
       // The settling poll after the cancel finds the tasks still running (gate stays closed → it is cancelled
       // by nobody, so let it through after the workflow asked once).
-      await eventually(async () => expect(fleet.callsOf('pollTasks').length).toBe(2));
+      await waitFor('two pollTasks calls', () => fleet.callsOf('pollTasks').length === 2);
       poll.open();
       const r = await handle.result();
       expect((await handle.query(progressQuery)).cancelRequested).toBe(true);
@@ -451,7 +451,7 @@ describe('recoverApp workflow', () => {
       expect(early).toBeInstanceOf(WorkflowUpdateFailedError);
       expect(String((early as WorkflowUpdateFailedError).cause?.message)).toContain('verification is not complete');
       verify.open();
-      await eventually(async () => expect((await handle.query(progressQuery)).awaitingApproval).toBe(true));
+      await waitFor('awaiting approval', async () => (await handle.query(progressQuery)).awaitingApproval);
       expect(fleet.callsOf('releaseBackups')).toHaveLength(0);
       const accepted = await approve(handle, { approvedBy: 'ops' });
       expect(accepted).toEqual({ approved: true, backups: ['bf-backup0001'] });
