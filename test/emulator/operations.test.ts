@@ -78,6 +78,16 @@ describe('operations: happy paths and response contracts', () => {
   });
 
   it('BackupApp creates one BACKUPING backup file per instance that becomes AVAILABLE', async () => {
+    // 2 s of real time (not 20 ms): still BACKUPING when it is first described, even on a loaded machine.
+    await admin.patchConfig({ backupDurationMs: 2_000_000 });
+    try {
+      await backupAndWatch();
+    } finally {
+      await admin.patchConfig({ backupDurationMs: 20_000 });
+    }
+  });
+
+  async function backupAndWatch(): Promise<void> {
     const body = backupAppSchema.parse(
       await client.call('BackupApp', {
         AndroidInstanceIdList: [DEMO_SOURCE_1],
@@ -105,7 +115,7 @@ describe('operations: happy paths and response contracts', () => {
     expect(after.Data[0].FileSize).toBeGreaterThan(0);
     const frozen = await admin.backup(backupFileId);
     expect(frozen.packages[0]).toMatchObject({ packageName: 'com.example.notes', versionName: '2.3.1', versionCode: 231 });
-  });
+  }
 
   it('DescribeBackupFiles reports the SDK types (MaxResults as a string) and filters', async () => {
     const body = describeBackupFilesSchema.parse(await client.call('DescribeBackupFiles', { StatusList: ['AVAILABLE'] }));
