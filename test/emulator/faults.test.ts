@@ -205,7 +205,7 @@ describe('task-level faults', () => {
         [DEMO_TARGETS[0]]: { taskFailure: 'always', failureCode: 'DiskFull' },
         [DEMO_TARGETS[1]]: { taskFailure: 'never', corrupt: true },
         [DEMO_TARGETS[2]]: { taskFailure: 'never', stuck: true },
-        [DEMO_TARGETS[3]]: { taskFailure: 'never', recoverDurationMs: 1_000_000 },
+        [DEMO_TARGETS[3]]: { taskFailure: 'never', recoverDurationMs: 3_000_000 },
       },
     });
     const body = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery(DEMO_TARGETS.slice(0, 5))));
@@ -213,7 +213,7 @@ describe('task-level faults', () => {
     expect((await untilTerminal(t0)).ErrorCode).toBe('DiskFull');
     expect((await untilTerminal(t1)).TaskStatus).toBe('Finished');
     expect((await untilTerminal(t4)).ErrorCode).toBe('RecoverTimeout');
-    expect(['Waiting', 'Processing']).toContain((await childTask(t3)).TaskStatus); // 1 s, not 30 ms
+    expect(['Waiting', 'Processing']).toContain((await childTask(t3)).TaskStatus); // 3 s, not 30 ms
     expect((await untilTerminal(t3)).TaskStatus).toBe('Finished');
     expect((await childTask(t2)).TaskStatus).toBe('Processing');
     const restored = Object.values((await admin.instance(DEMO_TARGETS[1])).packages).flatMap((pkg) => Object.values(pkg.data));
