@@ -5,7 +5,7 @@ import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@t
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { recoveryInput, startApi, TEST_TOKEN, type ApiUnderTest, type Json } from './api-harness';
 import { waitFor } from '../harness/wait';
-import { createFakeVendor, FAKE_PACKAGE, type FakeOptions, type FakeVendor } from './fake-activities';
+import { FAKE_PACKAGE, fakeFleet, gate, type FakeFleet, type FleetScenario } from '../workflows/fake-fleet';
 
 let temporal: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
@@ -18,14 +18,17 @@ afterAll(async () => temporal.close());
 
 interface Env {
   api: ApiUnderTest;
-  vendor: FakeVendor;
+  /** The fake vendor; its tasks stay running until `finishTasks()`. */
+  vendor: FakeFleet & { finishTasks(): void };
   taskQueue: string;
 }
 
 /** A worker with fake activities and an API on its own task queue for the duration of one test. */
-async function withEnv(fn: (env: Env) => Promise<void>, options: FakeOptions = {}): Promise<void> {
+async function withEnv(fn: (env: Env) => Promise<void>, scenario: FleetScenario = {}): Promise<void> {
   const taskQueue = uniqueTaskQueue('api');
-  const vendor = createFakeVendor(options);
+  const poll = gate();
+  const vendor = Object.assign(fakeFleet(scenario), { finishTasks: () => poll.open() });
+  vendor.gates.poll = poll;
   const worker = await Worker.create({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle: bundle, activities: vendor.activities });
   const api = await startApi(temporal.client, taskQueue);
   try {
@@ -237,7 +240,7 @@ it('dry-runs: preflight only, one verdict and planned action per target', () => 
       const count = await temporal.client.workflow.count(`TaskQueue = '${taskQueue}' AND CprKind = 'recovery'`);
       expect(count.count).toBe(0);
     },
-    { appPresentOn: [hasApp], notRunning: [stopped] },
+    { existing: { [hasApp]: [FAKE_PACKAGE] }, notRunning: [stopped] },
   );
 });
 
