@@ -1,6 +1,6 @@
 // `npm run chaos`: a bulk recovery while the harness SIGKILLs the worker at random moments and restarts
 // it, restarts the Temporal dev server (same SQLite file), and the emulator injects throttling, 5xx,
-// retryable task failures and data corruption. Afterwards the invariants of shared/design.md are
+// retryable task failures and data corruption. Afterwards the invariants of docs/design.md are
 // checked from the emulator's ledger and the workflow results; any violation → exit code 1.
 import { Command, InvalidArgumentError } from 'commander';
 import type { BackupFile, StateDump } from '../emulator/admin-client';

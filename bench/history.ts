@@ -1,7 +1,7 @@
 // Temporal cost of a run, read back from the server: every execution in visibility (the migration and
 // its continued-as-new runs, the recoverApp children, the lease registries), each one's full history,
-// and an estimate of Temporal Cloud billable actions per the cost model in
-// shared/reference/temporal-notes.md §7.
+// and an estimate of Temporal Cloud billable actions (the per-action weights are listed in the report
+// text in bench/report.ts).
 import type { Client } from '@temporalio/client';
 
 export interface HistoryCost {

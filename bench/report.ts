@@ -56,7 +56,7 @@ over a generated fleet and waits for its result. Wall time runs from the start r
   already had a running or successful one).
 - Temporal history events: \`client.workflow.list()\` + \`fetchHistory()\` of every execution of the run
   (migration incl. continued-as-new runs, recoverApp children, lease registries).
-- Billable actions (estimate, temporal-notes §7): workflow start 1, activity start/retry 1, timer 1,
+- Billable actions (estimate after Temporal Cloud's published action pricing): workflow start 1, activity start/retry 1, timer 1,
   signal 1, update 1, child start 2, continue-as-new 1, search-attribute upsert 1, heartbeats reaching
   the server 1 (not in histories: estimated as one per 0.8 × heartbeatTimeout of each activity's run).
 - Worker peak RSS: VmHWM from /proc/<pid>/status (includes start-up bundling of the workflow code);

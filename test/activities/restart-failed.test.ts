@@ -4,6 +4,7 @@ import { DEMO_STOPPED_TARGET, DEMO_TARGETS } from '../../emulator/demo-seed';
 import type { SubmitRecoveriesRequest } from '../../activities/recovery/contract';
 import { restartRecoverFailed } from '../../activities/recovery/restart';
 import { DEMO_BACKUP_1_FACTS, startActivityTestEnv, type ActivityTestEnv } from './emulator-env';
+import { waitFor } from '../harness/wait';
 
 jest.setTimeout(30_000);
 
@@ -85,10 +86,9 @@ describe('submitRecoveries on a retry attempt', () => {
     expect(stats.duplicateRecoveryTasks).toBe(0);
 
     // The new task runs to the end and the instance is RUNNING again.
-    const task = await waitFor(
-      () => t.admin.task(retried.taskId),
-      (x) => x.status === 'Finished' || x.status === 'Failed',
-    );
+    const task = await waitFor('the new task to end', () => t.admin.task(retried.taskId), {
+      until: (x) => x.status === 'Finished' || x.status === 'Failed',
+    });
     expect(task.status).toBe('Finished');
     expect((await t.admin.instance(FAILING)).status).toBe('RUNNING');
   });
@@ -184,12 +184,3 @@ describe('restartRecoverFailed', () => {
     });
   });
 });
-
-async function waitFor<T>(get: () => Promise<T>, done: (x: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const x = await get();
-    if (done(x) || Date.now() > until) return x;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -10,7 +10,8 @@ import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
 import { LEASE_SHARDS } from '../../workflows/types';
 import { createWorker } from '../../worker';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
-import { eventually, startApi, TEST_TOKEN } from './api-harness';
+import { startApi, TEST_TOKEN } from './api-harness';
+import { waitFor } from '../harness/wait';
 
 let temporal: TestTemporal;
 let emulator: RunningEmulator;
@@ -92,7 +93,7 @@ it('dry-runs, then recovers three instances through the API with the real worker
       expect(rows).toHaveLength(3);
       for (const row of rows) expect(row.split(',').slice(2, 4)).toEqual(['verified', 'verify']);
 
-      const listed = await eventually('listed as succeeded', async () => {
+      const listed = await waitFor('listed as succeeded', async () => {
         const r = await api.call('GET', `/v1/recoveries?backupFileId=${DEMO_BACKUP_1}&outcome=succeeded`);
         return r.json.recoveries.find((x: { workflowId: string }) => x.workflowId === id);
       });

@@ -3,8 +3,9 @@
 import { join } from 'node:path';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
-import { eventually, recoveryInput, startApi, TEST_TOKEN, type ApiUnderTest, type Json } from './api-harness';
-import { createFakeVendor, FAKE_PACKAGE, type FakeOptions, type FakeVendor } from './fake-activities';
+import { recoveryInput, startApi, TEST_TOKEN, type ApiUnderTest, type Json } from './api-harness';
+import { waitFor } from '../harness/wait';
+import { FAKE_PACKAGE, fakeFleet, gate, type FakeFleet, type FleetScenario } from '../workflows/fake-fleet';
 
 let temporal: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
@@ -17,14 +18,17 @@ afterAll(async () => temporal.close());
 
 interface Env {
   api: ApiUnderTest;
-  vendor: FakeVendor;
+  /** The fake vendor; its tasks stay running until `finishTasks()`. */
+  vendor: FakeFleet & { finishTasks(): void };
   taskQueue: string;
 }
 
 /** A worker with fake activities and an API on its own task queue for the duration of one test. */
-async function withEnv(fn: (env: Env) => Promise<void>, options: FakeOptions = {}): Promise<void> {
+async function withEnv(fn: (env: Env) => Promise<void>, scenario: FleetScenario = {}): Promise<void> {
   const taskQueue = uniqueTaskQueue('api');
-  const vendor = createFakeVendor(options);
+  const poll = gate();
+  const vendor = Object.assign(fakeFleet(scenario), { finishTasks: () => poll.open() });
+  vendor.gates.poll = poll;
   const worker = await Worker.create({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle: bundle, activities: vendor.activities });
   const api = await startApi(temporal.client, taskQueue);
   try {
@@ -34,8 +38,8 @@ async function withEnv(fn: (env: Env) => Promise<void>, options: FakeOptions = {
   }
 }
 
-async function waitFor(api: ApiUnderTest, id: string, what: string, predicate: (view: Json) => boolean): Promise<Json> {
-  return eventually(what, async () => {
+async function waitForView(api: ApiUnderTest, id: string, what: string, predicate: (view: Json) => boolean): Promise<Json> {
+  return waitFor(what, async () => {
     const res = await api.call('GET', `/v1/recoveries/${id}`);
     return predicate(res.json) ? res.json : undefined;
   });
@@ -59,7 +63,7 @@ it('starts idempotently, reports progress, lists, completes and reports (JSON an
     expect(other.json.message).toMatch(/already used for a different recovery request/);
 
     const id = first.json.workflowId;
-    const polling = await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    const polling = await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
     expect(polling.status).toBe('Running');
     expect(polling.progress.counts).toMatchObject({ total: 2, pending: 2 });
     expect(polling.backupFileIds).toEqual([input.backupFileId]);
@@ -70,7 +74,7 @@ it('starts idempotently, reports progress, lists, completes and reports (JSON an
     expect(partial.text.split('\r\n')[1]).toMatch(/,pending,poll,,1,t-acp-[0-9a-f]+-1,,$/);
 
     vendor.finishTasks();
-    const done = await waitFor(api, id, 'completion', (v) => v.status === 'Completed');
+    const done = await waitForView(api, id, 'completion', (v) => v.status === 'Completed');
     expect(done.result.outcome).toBe('succeeded');
     expect(done.result.targets.map((t: { status: string }) => t.status)).toEqual(['verified', 'verified']);
     expect(done.result.backups).toEqual([expect.objectContaining({ backupFileId: input.backupFileId, released: true })]);
@@ -79,7 +83,7 @@ it('starts idempotently, reports progress, lists, completes and reports (JSON an
     const count = await temporal.client.workflow.count(`WorkflowId = '${id}'`);
     expect(count.count).toBe(1);
 
-    const listed = await eventually('list by backup', async () => {
+    const listed = await waitFor('list by backup', async () => {
       const res = await api.call('GET', `/v1/recoveries?backupFileId=${input.backupFileId}&status=Completed&outcome=succeeded`);
       return res.json.recoveries.length === 1 ? res.json : undefined;
     });
@@ -142,7 +146,7 @@ it('cancels a running recovery: backups kept, leases released', () =>
   withEnv(async ({ api, vendor }) => {
     const input = recoveryInput();
     const id = (await api.call('POST', '/v1/recoveries', { body: input })).json.workflowId;
-    await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
 
     const cancel = await api.call('POST', `/v1/recoveries/${id}/cancel`);
     expect(cancel.status).toBe(202);
@@ -150,7 +154,7 @@ it('cancels a running recovery: backups kept, leases released', () =>
     // Vendor tasks finish after the cancel; the run must still not release the backup.
     vendor.finishTasks();
 
-    const done = await waitFor(api, id, 'closed', (v) => v.status !== 'Running');
+    const done = await waitForView(api, id, 'closed', (v) => v.status !== 'Running');
     expect(done.status).toBe('Completed');
     expect(done.result.outcome).toBe('cancelled');
     expect(done.result.backups).toEqual([expect.objectContaining({ backupFileId: input.backupFileId, released: false, keptBecause: 'cancelled' })]);
@@ -162,21 +166,21 @@ it('refuses approval before verification, accepts it after, then releases the ba
   withEnv(async ({ api, vendor }) => {
     const input = recoveryInput({ releaseBackup: 'on-approval' });
     const id = (await api.call('POST', '/v1/recoveries', { body: input })).json.workflowId;
-    await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
 
     const early = await api.call('POST', `/v1/recoveries/${id}/approve`, { body: { approvedBy: 'ops-alice' } });
     expect(early.status).toBe(409);
     expect(early.json).toEqual({ error: 'conflict', message: 'verification is not complete yet (phase: poll)' });
 
     vendor.finishTasks();
-    await waitFor(api, id, 'awaiting approval', (v) => v.progress?.awaitingApproval === true);
+    await waitForView(api, id, 'awaiting approval', (v) => v.progress?.awaitingApproval === true);
     expect(vendor.callsOf('releaseBackups')).toEqual([]);
 
     const ok = await api.call('POST', `/v1/recoveries/${id}/approve`, { body: { approvedBy: 'ops-alice', note: 'ticket OPS-1' }, headers: { 'idempotency-key': 'approve-1' } });
     expect(ok.status).toBe(200);
     expect(ok.json).toEqual({ approved: true, backups: [input.backupFileId] });
 
-    const done = await waitFor(api, id, 'completion', (v) => v.status === 'Completed');
+    const done = await waitForView(api, id, 'completion', (v) => v.status === 'Completed');
     expect(done.result.backups).toEqual([expect.objectContaining({ backupFileId: input.backupFileId, released: true })]);
     expect(vendor.callsOf('releaseBackups')).toEqual([{ backupFileIds: [input.backupFileId] }]);
   }));
@@ -184,18 +188,18 @@ it('refuses approval before verification, accepts it after, then releases the ba
 it('refuses approval when the release policy does not ask for it', () =>
   withEnv(async ({ api, vendor }) => {
     const id = (await api.call('POST', '/v1/recoveries', { body: recoveryInput() })).json.workflowId;
-    await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
     const res = await api.call('POST', `/v1/recoveries/${id}/approve`, { body: {} });
     expect(res.status).toBe(409);
     expect(res.json.message).toBe("release policy is 'after-all-verified', not 'on-approval'");
     vendor.finishTasks();
-    await waitFor(api, id, 'completion', (v) => v.status === 'Completed');
+    await waitForView(api, id, 'completion', (v) => v.status === 'Completed');
   }));
 
 it('pauses and resumes', () =>
   withEnv(async ({ api, vendor }) => {
     const id = (await api.call('POST', '/v1/recoveries', { body: recoveryInput() })).json.workflowId;
-    await waitFor(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
+    await waitForView(api, id, 'poll phase', (v) => v.progress?.phase === 'poll');
     const paused = await api.call('POST', `/v1/recoveries/${id}/pause`, { body: { reason: 'vendor maintenance' } });
     expect(paused.json).toEqual({ paused: true });
     expect((await api.call('GET', `/v1/recoveries/${id}`)).json.progress.paused).toBe(true);
@@ -203,7 +207,7 @@ it('pauses and resumes', () =>
     expect(resumed.json).toEqual({ paused: false });
     expect((await api.call('GET', `/v1/recoveries/${id}`)).json.progress.paused).toBe(false);
     vendor.finishTasks();
-    const done = await waitFor(api, id, 'completion', (v) => v.status === 'Completed');
+    const done = await waitForView(api, id, 'completion', (v) => v.status === 'Completed');
     expect(done.result.outcome).toBe('succeeded');
     // Pausing after completion is a conflict, not a silent no-op.
     expect((await api.call('POST', `/v1/recoveries/${id}/pause`)).status).toBe(409);
@@ -236,7 +240,7 @@ it('dry-runs: preflight only, one verdict and planned action per target', () => 
       const count = await temporal.client.workflow.count(`TaskQueue = '${taskQueue}' AND CprKind = 'recovery'`);
       expect(count.count).toBe(0);
     },
-    { appPresentOn: [hasApp], notRunning: [stopped] },
+    { existing: { [hasApp]: [FAKE_PACKAGE] }, notRunning: [stopped] },
   );
 });
 

@@ -1,7 +1,8 @@
 // /v1/migrations and /v1/schedules over real HTTP (the API helper's server and harness) against the
 // shared dev server, with a worker running the real bulkMigration and the fake recoverApp child.
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
-import { startApi, eventually, type ApiUnderTest } from '../api/api-harness';
+import { startApi, type ApiUnderTest } from '../api/api-harness';
+import { waitFor } from '../harness/wait';
 import { bulkFixtureBundle, bulkWorker, onePerTarget } from './helpers';
 
 let temporal: TestTemporal;
@@ -46,7 +47,7 @@ it('starts a migration, shows progress/result, changes the window, reports JSON 
     const early = await api.call('GET', `/v1/migrations/${migrationId}/report`);
     expect(early.status).toBe(409);
 
-    const done = await eventually('completion', async () => {
+    const done = await waitFor('completion', async () => {
       const res = await api.call('GET', `/v1/migrations/${migrationId}`);
       return res.json.status === 'Completed' ? res.json : undefined;
     });
@@ -81,12 +82,12 @@ it('manages schedules: create (validated), describe, trigger, pause/unpause, bac
     expect((await api.call('POST', '/v1/schedules', { body: { scheduleId, plan, cron: '30 2 * * *' } })).status).toBe(409);
 
     expect((await api.call('POST', `/v1/schedules/${scheduleId}/trigger`, { body: {} })).status).toBe(202);
-    const fired = await eventually('a run', async () => {
+    const fired = await waitFor('a run', async () => {
       const res = await api.call('GET', `/v1/schedules/${scheduleId}`);
       return res.json.recentRuns.length === 1 ? res.json : undefined;
     });
     const migrationId = fired.recentRuns[0].migrationId as string;
-    const done = await eventually('the scheduled migration to complete', async () => {
+    const done = await waitFor('the scheduled migration to complete', async () => {
       const res = await api.call('GET', `/v1/migrations/${encodeURIComponent(migrationId)}`);
       return res.json.status === 'Completed' ? res.json : undefined;
     });
@@ -98,7 +99,7 @@ it('manages schedules: create (validated), describe, trigger, pause/unpause, bac
     expect(badFill.status).toBe(400);
     expect(badFill.json.issues.map((i: { field: string }) => i.field)).toEqual(['start']);
 
-    await eventually('the schedule in the list', async () => {
+    await waitFor('the schedule in the list', async () => {
       const res = await api.call('GET', '/v1/schedules');
       return res.json.schedules.some((s: { scheduleId: string }) => s.scheduleId === scheduleId) || undefined;
     });

@@ -15,9 +15,11 @@ import {
 import { InvalidInputError } from '../../client/service/errors';
 import type { MigrationPlanInput } from '../../workflows/plan';
 import type { MigrationResult } from '../../workflows/bulk/types';
+import { childStartsInitiated } from '../harness/history';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { maybeRecordFixture } from '../workflows/harness';
-import { bulkFixtureBundle, bulkWorker, childRuns, onePerTarget, peakOverlap, pendingChildren, sleepMs, waitFor } from './helpers';
+import { waitFor } from '../harness/wait';
+import { bulkFixtureBundle, bulkWorker, childRuns, onePerTarget, peakOverlap, pendingChildren, sleepMs } from './helpers';
 
 let temporal: TestTemporal;
 beforeAll(async () => {
@@ -93,12 +95,14 @@ describe('bulkMigration', () => {
     const result = await withWorker(async ({ taskQueue }) => {
       await startMigration(temporal.client, plan, { migrationId, taskQueue });
       const handle = temporal.client.workflow.getHandle(migrationId);
-      await waitFor('2 open children', () => pendingChildren(handle), (c) => c.length === 2);
-      await sleepMs(500);
-      expect(await pendingChildren(handle)).toHaveLength(2);
+      await waitFor('2 open children', () => pendingChildren(handle), { until: (c) => c.length === 2 });
+      // The progress answer comes from the state after the parent's last completed workflow task, whose
+      // commands are in the history: a third child started past the window would show there.
+      await waitFor('2 running children in progress', async () => (await getMigration(temporal.client, migrationId)).progress, { until: (p) => p.children.running === 2 });
+      expect(await childStartsInitiated(handle)).toBe(2);
 
       expect(await setMigrationWindow(temporal.client, migrationId, 4)).toEqual({ window: 4 });
-      await waitFor('4 open children', () => pendingChildren(handle), (c) => c.length === 4);
+      await waitFor('4 open children', () => pendingChildren(handle), { until: (c) => c.length === 4 });
       expect((await getMigration(temporal.client, migrationId)).progress).toMatchObject({ window: 4, children: { running: 4, done: 0, total: 6 } });
       await expect(setMigrationWindow(temporal.client, migrationId, 0)).rejects.toBeInstanceOf(InvalidInputError);
       return releaseChildrenUntilDone(migrationId);
@@ -117,7 +121,7 @@ describe('bulkMigration', () => {
       const paused = await waitFor(
         'the failure-rate pause',
         async () => (await getMigration(temporal.client, migrationId)).progress,
-        (p) => p?.state === 'paused',
+        { until: (p) => p.state === 'paused' },
       );
       expect(paused).toMatchObject({
         paused: true,
@@ -131,8 +135,10 @@ describe('bulkMigration', () => {
         ['wave', 40, 'pending'],
         ['wave', 40, 'pending'],
       ]);
-      await sleepMs(500);
-      expect((await childRuns(temporal.client, migrationId)).length).toBe(2); // nothing new started while paused
+      // The paused state is answered from a completed workflow task; had the pause not held, the next
+      // wave's children would already be in the history.
+      expect(await childStartsInitiated(temporal.client.workflow.getHandle(migrationId))).toBe(2); // nothing new started while paused
+      expect((await childRuns(temporal.client, migrationId)).length).toBe(2);
 
       expect(await resumeMigration(temporal.client, migrationId)).toEqual({ paused: false });
       return temporal.client.workflow.getHandle(migrationId).result() as Promise<MigrationResult>;
@@ -150,12 +156,14 @@ describe('bulkMigration', () => {
     const result = await withWorker(async ({ taskQueue }) => {
       await startMigration(temporal.client, plan, { migrationId, taskQueue });
       const handle = temporal.client.workflow.getHandle(migrationId);
-      const open = await waitFor('2 open children', () => pendingChildren(handle), (c) => c.length === 2);
+      const open = await waitFor('2 open children', () => pendingChildren(handle), { until: (c) => c.length === 2 });
       expect(await pauseMigration(temporal.client, migrationId, { reason: 'vendor maintenance' })).toEqual({ paused: true });
       for (const id of open) await temporal.client.workflow.getHandle(id).signal('release');
-      const progress = await waitFor('running children to finish', async () => (await getMigration(temporal.client, migrationId)).progress, (p) => p?.children.done === 2);
+      const progress = await waitFor('running children to finish', async () => (await getMigration(temporal.client, migrationId)).progress, { until: (p) => p.children.done === 2 });
       expect(progress).toMatchObject({ state: 'paused', pausedBy: 'operator', pausedReason: 'vendor maintenance', children: { running: 0 } });
-      await sleepMs(300);
+      // done === 2 is answered after the workflow task that saw the second child close; without the
+      // pause that same task would have started the next children.
+      expect(await childStartsInitiated(handle)).toBe(2);
       expect(await pendingChildren(handle)).toHaveLength(0);
       await resumeMigration(temporal.client, migrationId);
       return releaseChildrenUntilDone(migrationId);
@@ -169,7 +177,7 @@ describe('bulkMigration', () => {
     const { result, releases } = await withWorker(async ({ taskQueue, releases }) => {
       await startMigration(temporal.client, plan, { migrationId, taskQueue });
       const handle = temporal.client.workflow.getHandle(migrationId);
-      await waitFor('2 open children', () => pendingChildren(handle), (c) => c.length === 2);
+      await waitFor('2 open children', () => pendingChildren(handle), { until: (c) => c.length === 2 });
       expect(await cancelMigration(temporal.client, migrationId, { reason: 'wrong backups' })).toEqual({ cancelling: true, running: 2 });
       return { result: (await handle.result()) as MigrationResult, releases };
     });
@@ -194,7 +202,7 @@ describe('bulkMigration', () => {
     const releases = await withWorker(async ({ taskQueue, releases }) => {
       await startMigration(temporal.client, plan, { migrationId, taskQueue });
       const handle = temporal.client.workflow.getHandle(migrationId);
-      await waitFor('3 open children', () => pendingChildren(handle), (c) => c.length === 3);
+      await waitFor('3 open children', () => pendingChildren(handle), { until: (c) => c.length === 3 });
       await handle.cancel();
       const err = await handle.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);

@@ -86,15 +86,4 @@ export async function pendingChildren(handle: WorkflowHandle): Promise<string[]>
   return (d.raw.pendingChildren ?? []).map((c) => c.workflowId ?? '');
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await probe();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await probe();
-  }
-  return last;
-}
-
 export const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -13,7 +13,8 @@ import {
 import { getMigrationResult } from '../../client/service/migrations';
 import { InvalidInputError, NotFoundError, ConflictError } from '../../client/service/errors';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
-import { bulkFixtureBundle, bulkWorker, onePerTarget, waitFor } from './helpers';
+import { waitFor } from '../harness/wait';
+import { bulkFixtureBundle, bulkWorker, onePerTarget } from './helpers';
 
 let temporal: TestTemporal;
 beforeAll(async () => {
@@ -36,7 +37,7 @@ describe('migration schedules', () => {
       await expect(createMigrationSchedule(temporal.client, { scheduleId, plan, every: '1 day' }, { taskQueue })).rejects.toBeInstanceOf(ConflictError);
 
       await triggerSchedule(temporal.client, scheduleId);
-      const fired = await waitFor('the triggered run', () => describeSchedule(temporal.client, scheduleId), (s) => s.recentRuns.length === 1);
+      const fired = await waitFor('the triggered run', () => describeSchedule(temporal.client, scheduleId), { until: (s) => s.recentRuns.length === 1 });
       const migrationId = fired.recentRuns[0]!.migrationId;
       expect(migrationId.startsWith(`${scheduleId}-`)).toBe(true);
       await temporal.client.workflow.getHandle(migrationId).result();
@@ -49,7 +50,7 @@ describe('migration schedules', () => {
       const unpaused = await unpauseSchedule(temporal.client, scheduleId);
       expect(unpaused.paused).toBe(false);
 
-      const listed = await waitFor('the schedule in the list', () => listSchedules(temporal.client), (l) => l.some((s) => s.scheduleId === scheduleId));
+      const listed = await waitFor('the schedule in the list', () => listSchedules(temporal.client), { until: (l) => l.some((s) => s.scheduleId === scheduleId) });
       expect(listed.find((s) => s.scheduleId === scheduleId)).toMatchObject({ paused: false });
 
       expect(await deleteSchedule(temporal.client, scheduleId)).toEqual({ scheduleId, deleted: true });
@@ -67,7 +68,7 @@ describe('migration schedules', () => {
       const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 1);
       const start = new Date(end.getTime() - 2 * 3_600_000);
       await backfillSchedule(temporal.client, scheduleId, { start: start.toISOString(), end: end.toISOString() });
-      const described = await waitFor('two backfilled runs', () => describeSchedule(temporal.client, scheduleId), (s) => s.recentRuns.length === 2);
+      const described = await waitFor('two backfilled runs', () => describeSchedule(temporal.client, scheduleId), { until: (s) => s.recentRuns.length === 2 });
       for (const run of described.recentRuns) await temporal.client.workflow.getHandle(run.migrationId).result();
       expect(described.recentRuns.map((r) => new Date(r.scheduledAt).getUTCMinutes())).toEqual([0, 0]);
       await deleteSchedule(temporal.client, scheduleId);

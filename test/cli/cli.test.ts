@@ -8,6 +8,7 @@ import type { TestTemporal } from '../harness/temporal';
 import { EMULATOR_LIMITS, type Lab } from '../workflows/emulator-harness';
 import { startCliLab, type CliLab } from './cli-lab';
 import { runCli } from './run-cli';
+import { waitFor } from '../harness/wait';
 
 let stack: CliLab | undefined;
 let temporal: TestTemporal;
@@ -126,7 +127,7 @@ it('approve releases a backup held for approval', async () => {
   expect(start.code).toBe(0);
   const id = JSON.parse(start.stdout).workflowId as string;
 
-  await waitFor(async () => JSON.parse((await runCli(['status', id, '--output', 'json'], env)).stdout).progress?.awaitingApproval === true);
+  await waitFor('cpr status to show awaiting approval', async () => JSON.parse((await runCli(['status', id, '--output', 'json'], env)).stdout).progress?.awaitingApproval === true, { timeoutMs: 30_000 });
   const approve = await runCli(['approve', id, '--by', 'ops-oncall'], env);
   expect(approve.code).toBe(0);
   expect(approve.stdout).toContain(DEMO_BACKUP_2);
@@ -142,7 +143,7 @@ it('pause, resume and cancel a running recovery; cancel keeps the backup', async
   const file = inputFile('cancel', { backupFileId: DEMO_BACKUP_1, instanceIds: [slow], limits: { ...EMULATOR_LIMITS, taskTimeoutMs: 600_000 } });
   const start = await runCli(['recover', '--file', file, '--output', 'json'], env);
   const id = JSON.parse(start.stdout).workflowId as string;
-  await waitFor(async () => (await lab.admin.allCalls(0, 'RecoverApp')).some((c) => JSON.stringify(c.params).includes(slow)));
+  await waitFor('RecoverApp for the slow target', async () => (await lab.admin.allCalls(0, 'RecoverApp')).some((c) => JSON.stringify(c.params).includes(slow)), { timeoutMs: 30_000 });
 
   const pause = await runCli(['pause', id, '--reason', 'maintenance window'], env);
   expect(pause.code).toBe(0);
@@ -164,11 +165,3 @@ it('pause, resume and cancel a running recovery; cancel keeps the backup', async
   expect(again.stderr).toMatch(/already closed/);
   await lab.admin.patchConfig({ instanceOverrides: {} });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

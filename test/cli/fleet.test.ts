@@ -8,6 +8,7 @@ import { uniqueId, type TestTemporal } from '../harness/temporal';
 import { EMULATOR_LIMITS, type Lab } from '../workflows/emulator-harness';
 import { startCliLab, type CliLab } from './cli-lab';
 import { runCli } from './run-cli';
+import { waitFor } from '../harness/wait';
 
 let stack: CliLab | undefined;
 let temporal: TestTemporal;
@@ -87,13 +88,14 @@ it('schedule create, list, describe, pause, unpause, trigger, delete', async () 
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function waitForJson(args: string[], ok: (v: any) => boolean, timeoutMs = 20_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await runCli(args, env);
-    const value = r.code === 0 ? JSON.parse(r.stdout) : undefined;
-    if (value !== undefined && ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached: ${r.stdout} ${r.stderr}`);
-    await new Promise((res) => setTimeout(res, 300));
-  }
+async function waitForJson(args: string[], ok: (v: any) => boolean): Promise<any> {
+  return waitFor(
+    `cpr ${args.join(' ')}`,
+    async () => {
+      const r = await runCli(args, env);
+      if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+      return JSON.parse(r.stdout) as unknown;
+    },
+    { until: ok, everyMs: 300 },
+  );
 }

@@ -1,5 +1,5 @@
 // The call primitive against a bare local HTTP server: real @alicloud/openapi-client, real sockets,
-// real failure shapes (reference §1.6), independent of the emulator's fault injection.
+// real failure shapes (docs/vendor-facts.md), independent of the emulator's fault injection.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCallApi, type EcpCallEvent } from '../../activities/ecp/call';

@@ -47,14 +47,3 @@ export async function expectEcpError(promise: Promise<unknown>): Promise<EcpErro
   seenErrors.push(err);
   return err;
 }
-
-/** Polls until `done` returns a value; emulated time is scaled, so this takes milliseconds. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

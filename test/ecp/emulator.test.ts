@@ -15,7 +15,8 @@ import type { EcpCallEvent } from '../../activities/ecp/call';
 import { describeEcpConfig } from '../../activities/ecp/config';
 import { collectAll, describeInstancesByIds, describeTasksByIds } from '../../activities/ecp/paging';
 import type { EcpClient, Task } from '../../activities/ecp/types';
-import { AK_ID, AK_SECRET, clientConfig, clientFor, eventually, expectEcpError, NO_FAULTS, seenErrors } from './emulator-helpers';
+import { AK_ID, AK_SECRET, clientConfig, clientFor, expectEcpError, NO_FAULTS, seenErrors } from './emulator-helpers';
+import { waitFor } from '../harness/wait';
 
 let emulator: RunningEmulator;
 let admin: EmulatorAdmin;
@@ -39,7 +40,7 @@ afterAll(async () => {
 });
 
 async function untilTerminal(taskIds: string[]): Promise<Task[]> {
-  return eventually(async () => {
+  return waitFor('every task to end', async () => {
     const tasks = await describeTasksByIds(client, taskIds);
     return tasks.length === taskIds.length && tasks.every((t) => TERMINAL.has(t.status)) ? tasks : undefined;
   });
@@ -125,7 +126,7 @@ describe('happy paths against the emulator', () => {
       timeoutSeconds: 30,
     });
     expect(run.invokeId).toBeTruthy();
-    const items = await eventually(async () => {
+    const items = await waitFor('both invocations to finish', async () => {
       const r = await client.describeInvocations({ invocationId: run.invokeId, instanceIds: [DEMO_TARGETS[0], DEMO_TARGETS[3]] });
       return r.items.length === 2 && r.items.every((i) => i.status !== 'PENDING' && i.status !== 'RUNNING') ? r.items : undefined;
     });
@@ -162,11 +163,11 @@ describe('happy paths against the emulator', () => {
   it('stop and start an instance', async () => {
     const id = DEMO_TARGETS[4];
     await client.stopAndroidInstances([id], false);
-    await eventually(async () =>
+    await waitFor('the instance to be STOPPED', async () =>
       (await client.describeAndroidInstances({ instanceIds: [id] })).items[0]?.status === 'STOPPED' ? true : undefined,
     );
     await client.startAndroidInstances([id]);
-    await eventually(async () =>
+    await waitFor('the instance to be RUNNING', async () =>
       (await client.describeAndroidInstances({ instanceIds: [id] })).items[0]?.status === 'RUNNING' ? true : undefined,
     );
   });

@@ -20,7 +20,7 @@ const body = (Code: string, Message = 'some text') => ({
   Recommend: 'https://api.aliyun.com/troubleshoot',
 });
 
-describe('classifyError: vendor codes and statuses (reference §3.2 and emulator choices)', () => {
+describe('classifyError: vendor codes and statuses (docs/vendor-facts.md and emulator choices)', () => {
   const table: Array<[string, number, EcpErrorKind]> = [
     ['MissingParameter', 400, 'invalid'],
     ['MissingBackupFileId', 400, 'invalid'],
@@ -102,7 +102,7 @@ describe('classifyError: vendor codes and statuses (reference §3.2 and emulator
   });
 });
 
-describe('classifyError: transport failures (reference §1.6)', () => {
+describe('classifyError: transport failures (shapes per docs/vendor-facts.md)', () => {
   const cases: Array<[string, () => unknown, string, boolean]> = [
     ['read timeout before the response', () => readTimeoutError(15000), 'ReadTimeout', true],
     ['read timeout while reading the body', () => readTimeoutWhileReading(15000), 'ReadTimeout', true],

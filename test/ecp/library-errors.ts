@@ -1,5 +1,5 @@
 // Builds error objects exactly the way @alicloud/openapi-client 0.4.15 / httpx / Node do
-// (ecp-api.md §1.6), so classification tests do not need a server.
+// (the failure shapes are described in docs/vendor-facts.md), so classification tests do not need a server.
 
 export function vendorError(
   status: number,

@@ -6,7 +6,8 @@ import { generatedFleetLayout } from '../../emulator/seed';
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { describeAndroidInstancesSchema, describeTasksSchema, recoverAppSchema } from './helpers/contract';
 import { rawRequest } from './helpers/raw-request';
-import { eventually, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { vendorClient, type VendorClient } from './helpers/vendor-client';
+import { waitFor } from '../harness/wait';
 
 let emulator: RunningEmulator;
 let client: VendorClient;
@@ -162,7 +163,7 @@ describe('admin API', () => {
         UploadType: 'OSS',
       }),
     );
-    await eventually(async () => {
+    await waitFor('every task Finished', async () => {
       const tasks = describeTasksSchema.parse(
         await client.call('DescribeTasks', { TaskIds: body.Data.map((d) => d.TaskId), MaxResults: 100 }),
       );

@@ -4,7 +4,8 @@ import { DEMO_CHAT, DEMO_NOTES, DEMO_SOURCE_1, DEMO_STOPPED_TARGET, DEMO_TARGETS
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { compileScript, runScript } from '../../emulator/shell/android-shell';
 import { describeInvocationsSchema, describeTasksSchema, runCommandSchema, runSyncCommandSchema } from './helpers/contract';
-import { eventually, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { vendorClient, type VendorClient } from './helpers/vendor-client';
+import { waitFor } from '../harness/wait';
 
 let emulator: RunningEmulator;
 let client: VendorClient;
@@ -38,7 +39,7 @@ const verificationCommand = (packages: string[]): string =>
 
 async function runAndWait(instanceIds: string[], command: string, extra: Record<string, unknown> = {}) {
   const started = runCommandSchema.parse(await client.call('RunCommand', { InstanceIds: instanceIds, CommandContent: command, ...extra }));
-  return eventually(async () => {
+  return waitFor('the invocation to finish', async () => {
     const body = describeInvocationsSchema.parse(
       await client.call('DescribeInvocations', { InstanceIds: instanceIds, InvocationId: started.InvokeId }),
     );

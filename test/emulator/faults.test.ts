@@ -4,7 +4,8 @@ import { DEMO_BACKUP_1, DEMO_BACKUP_1_PATH, DEMO_BACKUP_2, DEMO_TARGETS } from '
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { describeTasksSchema, errorBodySchema, recoverAppSchema } from './helpers/contract';
 import { rawRequest, signedV3 } from './helpers/raw-request';
-import { eventually, sleep, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { sleep, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { waitFor } from '../harness/wait';
 
 let emulator: RunningEmulator;
 let client: VendorClient;
@@ -31,16 +32,18 @@ const recoverQuery = (ids: string[]) => ({
 const childTask = async (taskId: string) => describeTasksSchema.parse(await client.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
 
 const untilTerminal = (taskId: string) =>
-  eventually(async () => {
+  waitFor('the task to end', async () => {
     const task = await childTask(taskId);
     return ['Finished', 'Failed'].includes(task.TaskStatus) ? task : undefined;
   });
 
 describe('throttling', () => {
   it.each([400, 429] as const)('answers Throttling.User with HTTP %i beyond the per-action QPS', async (status) => {
-    await admin.patchConfig({ qpsPerAction: 5, throttleStatus: status });
+    // A bucket of 2 refilling 2 per second: at least 10 of 20 concurrent calls are throttled unless they
+    // take more than 4 s to arrive, so a slow machine does not change the outcome.
+    await admin.patchConfig({ qpsPerAction: 2, throttleStatus: status });
     const results = await Promise.all(
-      Array.from({ length: 12 }, () =>
+      Array.from({ length: 20 }, () =>
         client.call('DescribeTasks').then(
           () => undefined,
           (e: { code?: string; statusCode?: number }) => e,
@@ -48,12 +51,12 @@ describe('throttling', () => {
       ),
     );
     const throttled = results.filter((r) => r !== undefined);
-    expect(throttled.length).toBeGreaterThanOrEqual(6);
+    expect(throttled.length).toBeGreaterThanOrEqual(10);
     expect(throttled.every((e) => e?.code === 'Throttling.User' && e.statusCode === status)).toBe(true);
     // Another action has its own bucket.
     await client.call('DescribeAndroidInstances', { MaxResults: 1 });
-    // The bucket refills at QPS per second.
-    await sleep(250);
+    // The bucket refills at QPS per second: one token after 500 ms.
+    await sleep(600);
     await client.call('DescribeTasks');
     const stats = await admin.stats();
     expect(stats.callsByAction.DescribeTasks.throttled).toBe(throttled.length);
@@ -174,7 +177,10 @@ describe('task-level faults', () => {
   it('stuckTaskRate leaves the task Processing forever', async () => {
     await admin.patchConfig({ stuckTaskRate: 1 });
     const body = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery([DEMO_TARGETS[0]])));
-    await sleep(100); // more than 3x the scaled 30 ms duration
+    // By the emulator's own clock: a normal task of the same duration, created later, has finished.
+    await admin.patchConfig({ stuckTaskRate: 0 });
+    const later = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery([DEMO_TARGETS[1]])));
+    expect((await untilTerminal(later.Data[0].TaskId)).TaskStatus).toBe('Finished');
     expect((await childTask(body.Data[0].TaskId)).TaskStatus).toBe('Processing');
     const instance = await admin.instance(DEMO_TARGETS[0]);
     expect([instance.status, instance.rate]).toEqual(['RECOVERING', 99]);
@@ -199,7 +205,7 @@ describe('task-level faults', () => {
         [DEMO_TARGETS[0]]: { taskFailure: 'always', failureCode: 'DiskFull' },
         [DEMO_TARGETS[1]]: { taskFailure: 'never', corrupt: true },
         [DEMO_TARGETS[2]]: { taskFailure: 'never', stuck: true },
-        [DEMO_TARGETS[3]]: { taskFailure: 'never', recoverDurationMs: 1_000_000 },
+        [DEMO_TARGETS[3]]: { taskFailure: 'never', recoverDurationMs: 3_000_000 },
       },
     });
     const body = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery(DEMO_TARGETS.slice(0, 5))));
@@ -207,7 +213,7 @@ describe('task-level faults', () => {
     expect((await untilTerminal(t0)).ErrorCode).toBe('DiskFull');
     expect((await untilTerminal(t1)).TaskStatus).toBe('Finished');
     expect((await untilTerminal(t4)).ErrorCode).toBe('RecoverTimeout');
-    expect(['Waiting', 'Processing']).toContain((await childTask(t3)).TaskStatus); // 1 s, not 30 ms
+    expect(['Waiting', 'Processing']).toContain((await childTask(t3)).TaskStatus); // 3 s, not 30 ms
     expect((await untilTerminal(t3)).TaskStatus).toBe('Finished');
     expect((await childTask(t2)).TaskStatus).toBe('Processing');
     const restored = Object.values((await admin.instance(DEMO_TARGETS[1])).packages).flatMap((pkg) => Object.values(pkg.data));
@@ -219,7 +225,7 @@ describe('DeleteBackupFile edge cases', () => {
   it("repeatDelete 'error' (default): a repeat or unknown ID is 400 InvalidParameter.BackupFileId", async () => {
     await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] });
     expect((await client.fail('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] })).code).toBe('InvalidParameter.BackupFileId');
-    await eventually(async () => ((await admin.state()).backups.some((b) => b.id === DEMO_BACKUP_2) ? undefined : true));
+    await waitFor('the deleted backup to disappear', async () => ((await admin.state()).backups.some((b) => b.id === DEMO_BACKUP_2) ? undefined : true));
     const error = await client.fail('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] });
     expect([error.statusCode, error.code]).toEqual([400, 'InvalidParameter.BackupFileId']);
     expect((await client.fail('DeleteBackupFile', { BackupFileIdList: ['bf-neverexisted'] })).code).toBe('InvalidParameter.BackupFileId');
@@ -229,12 +235,12 @@ describe('DeleteBackupFile edge cases', () => {
     await admin.patchConfig({ repeatDelete: 'succeed' });
     await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] });
     await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] });
-    await eventually(async () => ((await admin.state()).backups.some((b) => b.id === DEMO_BACKUP_2) ? undefined : true));
+    await waitFor('the deleted backup to disappear', async () => ((await admin.state()).backups.some((b) => b.id === DEMO_BACKUP_2) ? undefined : true));
     await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2, 'bf-neverexisted'] });
   });
 
   it('refuses to delete a backup that is RECOVERING or BACKUPING', async () => {
-    await admin.patchConfig({ timeScale: 0.1 });
+    await admin.patchConfig({ timeScale: 1 }); // 30 s recovery: still RECOVERING at the delete
     await client.call('RecoverApp', recoverQuery([DEMO_TARGETS[0]]));
     const error = await client.fail('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_1] });
     expect([error.statusCode, error.code]).toEqual([400, 'IncorrectBackupFileStatus']);

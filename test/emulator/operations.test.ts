@@ -19,7 +19,8 @@ import {
   runCommandSchema,
   runSyncCommandSchema,
 } from './helpers/contract';
-import { eventually, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { vendorClient, type VendorClient } from './helpers/vendor-client';
+import { waitFor } from '../harness/wait';
 
 let emulator: RunningEmulator;
 let client: VendorClient;
@@ -42,7 +43,7 @@ const recoverQuery = (ids: string[]) => ({
 });
 
 async function tasksUntilTerminal(taskIds: string[]) {
-  return eventually(async () => {
+  return waitFor('every task to end', async () => {
     const body = describeTasksSchema.parse(await client.call('DescribeTasks', { TaskIds: taskIds, MaxResults: 100 }));
     return body.Data.every((t) => ['Finished', 'Failed', 'PartFinished'].includes(t.TaskStatus)) ? body : undefined;
   });
@@ -77,6 +78,16 @@ describe('operations: happy paths and response contracts', () => {
   });
 
   it('BackupApp creates one BACKUPING backup file per instance that becomes AVAILABLE', async () => {
+    // 2 s of real time (not 20 ms): still BACKUPING when it is first described, even on a loaded machine.
+    await admin.patchConfig({ backupDurationMs: 2_000_000 });
+    try {
+      await backupAndWatch();
+    } finally {
+      await admin.patchConfig({ backupDurationMs: 20_000 });
+    }
+  });
+
+  async function backupAndWatch(): Promise<void> {
     const body = backupAppSchema.parse(
       await client.call('BackupApp', {
         AndroidInstanceIdList: [DEMO_SOURCE_1],
@@ -104,7 +115,7 @@ describe('operations: happy paths and response contracts', () => {
     expect(after.Data[0].FileSize).toBeGreaterThan(0);
     const frozen = await admin.backup(backupFileId);
     expect(frozen.packages[0]).toMatchObject({ packageName: 'com.example.notes', versionName: '2.3.1', versionCode: 231 });
-  });
+  }
 
   it('DescribeBackupFiles reports the SDK types (MaxResults as a string) and filters', async () => {
     const body = describeBackupFilesSchema.parse(await client.call('DescribeBackupFiles', { StatusList: ['AVAILABLE'] }));
@@ -121,7 +132,7 @@ describe('operations: happy paths and response contracts', () => {
 
   it('DeleteBackupFile marks DELETING then removes the file after the delay', async () => {
     requestIdOnlySchema.parse(await client.call('DeleteBackupFile', { BackupFileIdList: [DEMO_BACKUP_2] }));
-    await eventually(async () => {
+    await waitFor('the deleted backup to disappear', async () => {
       const body = describeBackupFilesSchema.parse(await client.call('DescribeBackupFiles', { BackupFileId: DEMO_BACKUP_2 }));
       return body.TotalCount === 0 ? true : undefined;
     });
@@ -147,7 +158,7 @@ describe('operations: happy paths and response contracts', () => {
     const body = runCommandSchema.parse(
       await client.call('RunCommand', { InstanceIds: [DEMO_SOURCE_1], CommandContent: 'pm list packages com.example' }),
     );
-    const invocation = await eventually(async () => {
+    const invocation = await waitFor('the invocation to succeed', async () => {
       const result = describeInvocationsSchema.parse(
         await client.call('DescribeInvocations', { InstanceIds: [DEMO_SOURCE_1], InvocationId: body.InvokeId }),
       );
@@ -192,7 +203,7 @@ describe('operations: happy paths and response contracts', () => {
   });
 
   it('Stop and Start go through STOPPING/STARTING tasks', async () => {
-    await admin.patchConfig({ startStopDurationMs: 300_000 }); // 300 ms real: long enough to observe STOPPING
+    await admin.patchConfig({ startStopDurationMs: 2_000_000 }); // 2 s real: STOPPING is observed even on a loaded machine
     requestIdOnlySchema.parse(await client.call('StopAndroidInstance', { AndroidInstanceIds: [DEMO_TARGETS[0]] }));
     const stopping = describeAndroidInstancesSchema.parse(
       await client.call('DescribeAndroidInstances', { AndroidInstanceIds: [DEMO_TARGETS[0]] }),
@@ -206,7 +217,7 @@ describe('operations: happy paths and response contracts', () => {
     const instance = await admin.instance(DEMO_TARGETS[0]);
     expect(instance.status).toBe('STOPPED');
     await client.call('StartAndroidInstance', { AndroidInstanceIds: [DEMO_TARGETS[0]] });
-    await eventually(async () => ((await admin.instance(DEMO_TARGETS[0])).status === 'RUNNING' ? true : undefined));
+    await waitFor('the instance to be RUNNING', async () => ((await admin.instance(DEMO_TARGETS[0])).status === 'RUNNING' ? true : undefined));
     const wrong = await client.fail('StartAndroidInstance', { AndroidInstanceIds: [DEMO_TARGETS[1]] });
     expect(wrong.code).toBe('IncorrectInstanceStatus');
     await admin.patchConfig({ startStopDurationMs: 5000 });

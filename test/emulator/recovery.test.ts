@@ -12,7 +12,8 @@ import {
 } from '../../emulator/demo-seed';
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { describeAndroidInstancesSchema, describeBackupFilesSchema, describeTasksSchema, recoverAppSchema } from './helpers/contract';
-import { eventually, sleep, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { vendorClient, type VendorClient } from './helpers/vendor-client';
+import { waitFor } from '../harness/wait';
 
 let emulator: RunningEmulator;
 let client: VendorClient;
@@ -42,7 +43,7 @@ const recover = async (ids: string[]) =>
 const childTask = async (taskId: string) => describeTasksSchema.parse(await client.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
 
 const untilTerminal = (taskId: string) =>
-  eventually(async () => {
+  waitFor('the task to end', async () => {
     const task = await childTask(taskId);
     return ['Finished', 'Failed'].includes(task.TaskStatus) ? task : undefined;
   });
@@ -84,33 +85,40 @@ describe('RecoverApp semantics', () => {
   });
 
   it('shows RECOVERING with a rising Rate, the backup RECOVERING, and honours the scaled duration', async () => {
-    await admin.patchConfig({ timeScale: 0.03 }); // 30 s → 900 ms
+    // 30 s → 3 s: the mid-recovery checks below have seconds to spare even on a loaded machine.
+    await admin.patchConfig({ timeScale: 0.1 });
     const started = Date.now();
     const body = await recover([DEMO_TARGETS[0]]);
-    await sleep(200);
-    const mid = await instanceModel(DEMO_TARGETS[0]);
+    const early = await instanceModel(DEMO_TARGETS[0]);
+    const mid = await waitFor('Rate above 15', async () => {
+      const model = await instanceModel(DEMO_TARGETS[0]);
+      return model.Rate > 15 && model;
+    });
     expect(mid.AndroidInstanceStatus).toBe('RECOVERING');
-    expect(mid.Rate).toBeGreaterThan(15);
+    expect(mid.Rate).toBeGreaterThan(early.Rate);
     expect(mid.Rate).toBeLessThan(100);
     expect((await childTask(body.Data[0].TaskId)).TaskStatus).toBe('Processing');
     const backup = describeBackupFilesSchema.parse(await client.call('DescribeBackupFiles', { BackupFileId: DEMO_BACKUP_1 }));
     expect(backup.Data[0].Status).toBe('RECOVERING');
     const done = await untilTerminal(body.Data[0].TaskId);
     expect(done.TaskStatus).toBe('Finished');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
     const task = await admin.task(body.Data[0].TaskId);
-    expect(task.finishedAt! - task.createdAt).toBeCloseTo(900, 5);
+    expect(task.finishedAt! - task.createdAt).toBeCloseTo(3_000, 5);
     expect((await instanceModel(DEMO_TARGETS[0])).AndroidInstanceStatus).toBe('RUNNING');
     const after = describeBackupFilesSchema.parse(await client.call('DescribeBackupFiles', { BackupFileId: DEMO_BACKUP_1 }));
     expect(after.Data[0].Status).toBe('AVAILABLE');
   });
 
   it('starts Waiting, then Processing', async () => {
-    await admin.patchConfig({ timeScale: 0.2 }); // Waiting lasts 5% of 6 s = 300 ms
+    await admin.patchConfig({ timeScale: 1 }); // Waiting lasts 5% of 30 s = 1.5 s
     const body = await recover([DEMO_TARGETS[0]]);
     expect((await childTask(body.Data[0].TaskId)).TaskStatus).toBe('Waiting');
-    await sleep(330);
-    expect((await childTask(body.Data[0].TaskId)).TaskStatus).toBe('Processing');
+    const next = await waitFor('the task to leave Waiting', async () => {
+      const task = await childTask(body.Data[0].TaskId);
+      return task.TaskStatus !== 'Waiting' && task;
+    });
+    expect(next.TaskStatus).toBe('Processing');
   });
 
   it('rejects synchronously a target that is not RUNNING', async () => {
@@ -126,9 +134,9 @@ describe('RecoverApp semantics', () => {
   });
 
   it('a second RecoverApp on a RECOVERING target is rejected and fails the running recovery (InstanceBusy)', async () => {
-    await admin.patchConfig({ timeScale: 0.05 }); // 1.5 s recovery
+    await admin.patchConfig({ timeScale: 1 }); // 30 s recovery: still running when the second call lands
     const first = await recover([DEMO_TARGETS[0]]);
-    await sleep(50);
+    expect((await instanceModel(DEMO_TARGETS[0])).AndroidInstanceStatus).toBe('RECOVERING');
     const error = await client.fail('RecoverApp', {
       AndroidInstanceIdList: [DEMO_TARGETS[0]],
       BackupFileId: DEMO_BACKUP_1,
@@ -143,9 +151,10 @@ describe('RecoverApp semantics', () => {
   });
 
   it('RunCommand during RECOVERING is rejected and fails the recovery; the call log records it', async () => {
-    await admin.patchConfig({ timeScale: 0.05 }); // 1.5 s recovery, 75 ms Waiting
+    await admin.patchConfig({ timeScale: 0.1 }); // 3 s recovery, 150 ms Waiting
     const first = await recover([DEMO_TARGET_WITH_OLD_NOTES]);
-    await sleep(120); // past Waiting: the old copy has already been uninstalled
+    // Past Waiting the old copy has already been uninstalled.
+    await waitFor('the task to be Processing', async () => (await childTask(first.Data[0].TaskId)).TaskStatus === 'Processing');
     const error = await client.fail('RunCommand', { InstanceIds: [DEMO_TARGET_WITH_OLD_NOTES], CommandContent: 'ls /data/data' });
     expect([error.statusCode, error.code]).toEqual([400, 'IncorrectInstanceStatus']);
     const task = await childTask(first.Data[0].TaskId);
@@ -157,7 +166,7 @@ describe('RecoverApp semantics', () => {
     ]);
     // RECOVER_FAILED can be started again, which brings it back to RUNNING.
     await client.call('StartAndroidInstance', { AndroidInstanceIds: [DEMO_TARGET_WITH_OLD_NOTES] });
-    await eventually(async () =>
+    await waitFor('the instance to be RUNNING', async () =>
       (await instanceModel(DEMO_TARGET_WITH_OLD_NOTES)).AndroidInstanceStatus === 'RUNNING' ? true : undefined,
     );
   });

@@ -9,7 +9,8 @@ import type { RestoreFleetInput, RestoreFleetResult } from '../../examples/paren
 import type { RecoveryResult } from '../../workflows/types';
 import { connectTestTemporal, productWorkflowBundle, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { fakeFleet, type FakeFleet } from '../workflows/fake-fleet';
-import { FAST_LIMITS, eventually } from '../workflows/harness';
+import { FAST_LIMITS } from '../workflows/harness';
+import { waitFor } from '../harness/wait';
 
 let temporal: TestTemporal;
 let parentBundle: WorkflowBundleWithSourceMap;
@@ -97,7 +98,7 @@ describe('a parent workflow on another task queue running recoverApp as a child'
       await poll.reached; // the child has leased its targets and submitted RecoverApp
       expect(fleet.leases.size).toBe(2);
       await parent.cancel();
-      await eventually(async () => expect((await temporal.client.workflow.getHandle(`${parentId}/recover`).query<{ cancelRequested: boolean }>('progress')).cancelRequested).toBe(true));
+      await waitFor('the child to see the cancel request', async () => (await temporal.client.workflow.getHandle(`${parentId}/recover`).query<{ cancelRequested: boolean }>('progress')).cancelRequested);
       poll.open(); // the vendor tasks finish; the cancelled child settles and cleans up
       const err = await parent.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);

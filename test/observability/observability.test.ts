@@ -16,6 +16,7 @@ import type { RecoveryResult } from '../../workflows/types';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { createFixtureActivities } from './fixture-activities';
 import { notifyingWorkflow } from './fixture-workflows';
+import { waitFor } from '../harness/wait';
 
 const SECRET = 'whsec-test-0123456789abcdef';
 
@@ -167,7 +168,7 @@ it('counts results through the metrics sink and serves product metrics on /metri
   const server = await serveMetrics(metrics.registry, { port: 0 });
   try {
     const { vendorEvents } = await runWith(undefined, metrics, true);
-    await waitFor(async () => (await metrics.recoveriesFinished.get()).values.length > 0);
+    await waitFor('the recoveries-finished metric', async () => (await metrics.recoveriesFinished.get()).values.length > 0);
     const text = await (await fetch(server.url)).text();
     expect(text).toMatch(/^cpr_recoveries_started_total 1$/m);
     expect(text).toMatch(/^cpr_recoveries_finished_total\{outcome="partial"\} 1$/m);
@@ -235,11 +236,3 @@ it('redacts secrets by key and by value', () => {
   expect(text).not.toContain('"k2"');
   expect(text).toContain('[redacted]');
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

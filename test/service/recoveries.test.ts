@@ -13,6 +13,7 @@ import {
 } from '../../client/service';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { recoveryInput } from '../api/api-harness';
+import { waitFor } from '../harness/wait';
 
 let temporal: TestTemporal;
 const taskQueue = uniqueTaskQueue('svc');
@@ -55,7 +56,16 @@ it('returns the same run for the same request ID, even with keys reordered or af
   await temporal.client.workflow.getHandle(first.workflowId).terminate('closing for the test');
   const afterClose = await startRecovery(temporal.client, input, { requestId, taskQueue });
   expect(afterClose).toEqual({ ...first, created: false });
-  expect((await temporal.client.workflow.count(`WorkflowId = '${first.workflowId}'`)).count).toBeLessThanOrEqual(1);
+  // Exactly one run under this ID: the latest run (read from the server, not from eventually consistent
+  // visibility) is still the first, terminated one, and visibility shows it once it has caught up.
+  const latest = await temporal.client.workflow.getHandle(first.workflowId).describe();
+  expect({ runId: latest.runId, status: latest.status.name }).toEqual({ runId: first.runId, status: 'TERMINATED' });
+  const runs = await waitFor('the terminated run in visibility', async () => {
+    const listed = [];
+    for await (const wf of temporal.client.workflow.list({ query: `WorkflowId = '${first.workflowId}'` })) listed.push(wf);
+    return listed.some((wf) => wf.status.name === 'TERMINATED') && listed;
+  });
+  expect(runs.map((wf) => wf.runId)).toEqual([first.runId]);
 
   const different = await caught(startRecovery(temporal.client, { ...input, existingApp: 'overwrite' }, { requestId, taskQueue }));
   expect(different).toBeInstanceOf(ConflictError);

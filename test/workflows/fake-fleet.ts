@@ -1,10 +1,14 @@
-// An in-memory stand-in for the vendor behind the recovery activities, for fast workflow-logic tests.
-// It records every call so tests can assert what the workflow asked for (and what it never asked for).
+// The in-memory stand-in for the vendor behind the recovery activities, for fast workflow-logic and API
+// tests. It records every call so tests can assert what the workflow asked for (and what it never asked
+// for); gates hold an activity until the test opens them.
 import { heartbeat, sleep } from '@temporalio/activity';
 import type { LeaseActivities, RecoveryActivities, TaskOutcome } from '../../activities/recovery/contract';
 import type { LeaseRegistryActivities } from '../../workflows/lease-registry';
 import type { WebhookActivities } from '../../activities/webhooks';
 import type { LeaseHolder, ReasonCode } from '../../workflows/types';
+
+/** The one app every fake backup holds. */
+export const FAKE_PACKAGE = 'com.example.app';
 
 export type FakeActivities = RecoveryActivities & LeaseActivities & LeaseRegistryActivities & WebhookActivities;
 
@@ -95,15 +99,22 @@ export function fakeFleet(scenario: FleetScenario = {}): FakeFleet {
                   uploadType: 'OSS',
                   uploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com',
                   sourceInstanceId: 'acp-source0001',
-                  packages: ['com.example.app'],
+                  packages: [FAKE_PACKAGE],
                 },
-                expected: [{ packageName: 'com.example.app', versionName: '1.0' }],
+                expected: [{ packageName: FAKE_PACKAGE, versionName: '1.0' }],
               },
         ),
         targets: req.items.flatMap((item) =>
           item.instanceIds.map((instanceId) =>
             scenario.notRunning?.includes(instanceId)
-              ? { instanceId, backupFileId: item.backupFileId, ok: false, reason: 'InstanceNotRunning' as ReasonCode, existingPackages: [] }
+              ? {
+                  instanceId,
+                  backupFileId: item.backupFileId,
+                  ok: false,
+                  reason: 'InstanceNotRunning' as ReasonCode,
+                  message: `${instanceId} is stopped`,
+                  existingPackages: [],
+                }
               : { instanceId, backupFileId: item.backupFileId, ok: true, existingPackages: scenario.existing?.[instanceId] ?? [] },
           ),
         ),

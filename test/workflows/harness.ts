@@ -53,16 +53,3 @@ export async function maybeRecordFixture(handle: WorkflowHandle, fixtureName: st
   // Replay must run under the original workflow ID: bulk migrations derive their children's IDs from it.
   await writeFile(join(HISTORIES_DIR, `${fixtureName}.workflow-id`), handle.workflowId + '\n');
 }
-
-/** Polls `check` until it passes or the deadline is reached (for state a workflow reaches asynchronously). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}

@@ -8,7 +8,8 @@ import { approveReleaseUpdate, progressQuery, type LeaseHolder } from '../../wor
 import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { connectTestTemporal, uniqueId, type TestTemporal } from '../harness/temporal';
 import { EMULATOR_LIMITS, demoInput, openLab, type Lab } from './emulator-harness';
-import { eventually, maybeRecordHistory } from './harness';
+import { maybeRecordHistory } from './harness';
+import { waitFor } from '../harness/wait';
 
 let temporal: TestTemporal;
 let lab: Lab | undefined;
@@ -34,7 +35,7 @@ async function leaseHolders(l: Lab, instanceIds: readonly string[]): Promise<Lea
 }
 
 async function reachPhase(handle: WorkflowHandle<typeof recoverApp>, phase: string): Promise<void> {
-  await eventually(async () => expect((await handle.query(progressQuery)).phase).toBe(phase), 20_000);
+  await waitFor(`phase ${phase}`, async () => (await handle.query(progressQuery)).phase === phase);
 }
 
 describe('recoverApp control and failure paths against the emulator', () => {
@@ -44,7 +45,7 @@ describe('recoverApp control and failure paths against the emulator', () => {
     const worker = await l.worker();
     await worker.runUntil(async () => {
       const first = await start(l, demoInput(DEMO_TARGETS.slice(0, 2), { releaseBackup: 'never' }), uniqueId('race-first'));
-      await eventually(async () => expect((await first.query(progressQuery)).targets[0]!.timings.leasedAt).toBeDefined());
+      await waitFor('the first run to lease its target', async () => (await first.query(progressQuery)).targets[0]!.timings.leasedAt !== undefined);
 
       // Another backup onto the same instance (the first backup is RECOVERING, so preflight would refuse it).
       const failing = await start(l, demoInput([DEMO_TARGETS[0]], { backupFileId: DEMO_BACKUP_2 }));
@@ -81,7 +82,11 @@ describe('recoverApp control and failure paths against the emulator', () => {
     const firstRun = first.run();
     const handle = await start(l, demoInput(targets));
     await reachPhase(handle, 'poll');
-    await new Promise((r) => setTimeout(r, 300)); // pollTasks is running now
+    // The first worker's pollTasks is running once the vendor sees DescribeTasks after the run entered poll
+    // (a task takes ~3 s, so the poll is still going when the worker dies).
+    const enteredPoll = (await l.admin.allCalls()).at(-1)?.seq ?? 0;
+    await waitFor('DescribeTasks from the first worker', async () => (await l.admin.allCalls(enteredPoll, 'DescribeTasks')).length > 0);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
     first.shutdown(); // shutdownGraceTime 0: the running poll is cut off
     await firstRun;
 
@@ -130,7 +135,7 @@ describe('recoverApp control and failure paths against the emulator', () => {
     const worker = await l.worker();
     const result = await worker.runUntil(async () => {
       const handle = await start(l, demoInput(DEMO_TARGETS.slice(0, 2), { releaseBackup: 'on-approval' }));
-      await eventually(async () => expect((await handle.query(progressQuery)).awaitingApproval).toBe(true), 20_000);
+      await waitFor('awaiting approval', async () => (await handle.query(progressQuery)).awaitingApproval);
       expect(await l.admin.allCalls(0, 'DeleteBackupFile')).toHaveLength(0);
       await handle.executeUpdate(approveReleaseUpdate, {
         args: [{ approvedBy: 'ops' }],

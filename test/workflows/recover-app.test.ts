@@ -17,9 +17,11 @@ import {
   type RecoveryResult,
   type TargetResult,
 } from '../../workflows/types';
+import { activitiesScheduled, timersStarted } from '../harness/history';
 import { connectTestTemporal, uniqueId, type TestTemporal } from '../harness/temporal';
+import { waitFor } from '../harness/wait';
 import { fakeFleet, gate } from './fake-fleet';
-import { FAST_LIMITS, eventually, input, maybeRecordHistory, withWorker } from './harness';
+import { FAST_LIMITS, input, maybeRecordHistory, withWorker } from './harness';
 
 let temporal: TestTemporal;
 beforeAll(async () => (temporal = await connectTestTemporal()));
@@ -317,9 +319,17 @@ describe('recoverApp workflow', () => {
         workflowId: uniqueId('wait'),
         args: [input(['acp-target0001', 'acp-target0002'], { onBusyInstance: 'wait', limits: { ...FAST_LIMITS, busyWaitMs: 30_000 } })],
       });
-      await eventually(async () => expect((await handle.query(progressQuery)).phase).toBe('lease'));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(fleet.callsOf('submitRecoveries')).toHaveLength(0);
+      // The run has asked again for the busy target, been told it is busy, and started its back-off
+      // timer: from here on it is waiting, so nothing may have been submitted yet.
+      await waitFor('the wait timer for the busy target', async () => (await timersStarted(handle)) > 0);
+      expect(fleet.callsOf('acquireLeases').map((r) => r.instanceIds)).toEqual([['acp-target0001', 'acp-target0002'], ['acp-target0002']]);
+      expect(await activitiesScheduled(handle, 'submitRecoveries')).toBe(0);
+      const waiting = await handle.query(progressQuery);
+      expect(waiting.phase).toBe('lease');
+      expect(waiting.targets.map((t) => [t.instanceId, t.timings.leasedAt !== undefined])).toEqual([
+        ['acp-target0001', true],
+        ['acp-target0002', false],
+      ]);
       fleet.leases.delete('acp-target0002'); // the other run ends
       return handle.result();
     });
@@ -407,7 +417,7 @@ describe('recoverApp workflow', () => {
       await handle.cancel();
       // The settling poll after the cancel finds the tasks still running (gate stays closed → it is cancelled
       // by nobody, so let it through after the workflow asked once).
-      await eventually(async () => expect(fleet.callsOf('pollTasks').length).toBe(2));
+      await waitFor('two pollTasks calls', () => fleet.callsOf('pollTasks').length === 2);
       poll.open();
       const r = await handle.result();
       expect((await handle.query(progressQuery)).cancelRequested).toBe(true);
@@ -441,7 +451,7 @@ describe('recoverApp workflow', () => {
       expect(early).toBeInstanceOf(WorkflowUpdateFailedError);
       expect(String((early as WorkflowUpdateFailedError).cause?.message)).toContain('verification is not complete');
       verify.open();
-      await eventually(async () => expect((await handle.query(progressQuery)).awaitingApproval).toBe(true));
+      await waitFor('awaiting approval', async () => (await handle.query(progressQuery)).awaitingApproval);
       expect(fleet.callsOf('releaseBackups')).toHaveLength(0);
       const accepted = await approve(handle, { approvedBy: 'ops' });
       expect(accepted).toEqual({ approved: true, backups: ['bf-backup0001'] });
@@ -495,11 +505,15 @@ describe('recoverApp workflow', () => {
       await preflight.reached;
       expect(await pause(handle, { reason: 'maintenance window' })).toEqual({ paused: true });
       preflight.open();
-      await eventually(async () => expect((await handle.query(progressQuery)).phase).toBe('recover'));
-      await new Promise((r) => setTimeout(r, 500));
-      const progress = await handle.query(progressQuery);
-      expect(progress.paused).toBe(true);
-      expect(fleet.callsOf('submitRecoveries')).toHaveLength(0); // held before the first submit
+      // A query answers from the state after the last completed workflow task, whose commands are already
+      // in the history: had the run not held at the pause point, the submit would be scheduled there.
+      const held = await waitFor('the recover phase', async () => {
+        const progress = await handle.query(progressQuery);
+        return progress.phase === 'recover' && progress;
+      });
+      expect(held.paused).toBe(true);
+      expect(await activitiesScheduled(handle, 'submitRecoveries')).toBe(0); // held before the first submit
+      expect(fleet.callsOf('submitRecoveries')).toHaveLength(0);
       expect(await handle.executeUpdate(resumeUpdate)).toEqual({ paused: false });
       const r = await handle.result();
       await maybeRecordHistory(handle, 'pause-resume');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Response contracts: field names and types as the reference (§2) and the SDK models give them. */
+/** Response contracts: field names and types as docs/vendor-facts.md and the SDK models give them. */
 
 const requestId = z.string().regex(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
 const taskId = z.string().regex(/^t-[a-z0-9]{15}$/);
