@@ -26,17 +26,10 @@ export class ConflictError extends Error {
   }
 }
 
-
 /** Temporal (or a worker it needs) did not answer in time; the request may be retried. */
 export class UnavailableError extends Error {
   override readonly name = 'UnavailableError';
   constructor(readonly reason: string) {
     super(reason);
   }
-}
-
-export type ServiceError = InvalidInputError | NotFoundError | ConflictError | UnavailableError;
-
-export function isServiceError(err: unknown): err is ServiceError {
-  return err instanceof InvalidInputError || err instanceof NotFoundError || err instanceof ConflictError || err instanceof UnavailableError;
 }

@@ -15,10 +15,9 @@ import { ConflictError, InvalidInputError } from './errors';
 import { checkWorkflowId } from './ids';
 import { csvCell, type ReportFormat } from './report';
 import { statusName, type RunStatus } from './recoveries';
-import { describeFailure, describeWorkflowOfType, sendUpdate } from './workflow-calls';
+import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, sendUpdate } from './workflow-calls';
 
 export const MIGRATION_KIND = 'migration';
-const QUERY_DEADLINE_MS = 5_000;
 
 export interface StartMigrationOptions {
   /** Workflow ID of the migration; default `migration-<random>`. Children are `<migrationId>/<chunk>`. */

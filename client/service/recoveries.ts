@@ -32,16 +32,12 @@ import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dr
 import { ConflictError, InvalidInputError, UnavailableError } from './errors';
 import { checkRequestId } from './ids';
 import { validateRecoverAppInput } from './validate';
-import { describeFailure, describeWorkflowOfType, errorMessage, sendUpdate } from './workflow-calls';
+import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, errorMessage, sendUpdate } from './workflow-calls';
 
 export const RECOVERY_KIND = 'recovery';
 /** Memo keys: the input fingerprint makes a reused request ID with a different body a conflict. */
 const MEMO_INPUT_SHA256 = 'cprInputSha256';
 const MEMO_START_NONCE = 'cprStartNonce';
-
-/** How long a progress query may wait for a worker before the view reports progress as unavailable. */
-const QUERY_DEADLINE_MS = 5_000;
-/** How long an update may wait for a worker to accept it. */
 
 /** Visibility's names for execution states (what `ExecutionStatus = '…'` accepts). */
 export const RUN_STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'ContinuedAsNew', 'TimedOut'] as const;
