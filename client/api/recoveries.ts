@@ -11,6 +11,7 @@ import {
   getRecovery,
   InvalidInputError,
   listRecoveries,
+  parseInput,
   pauseRecovery,
   reportContentType,
   resumeRecovery,
@@ -71,7 +72,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     responses: { 202: { description: 'Started (or, for a reused request ID, the existing run)', schema: startedBody }, ...errorResponses(400, 401, 409, 413, 503) },
     handler: async ({ request, reply, headers }) => {
       const { input, requestId } = splitRequestId(request.body, headers['idempotency-key']);
-      const started = await startRecovery(client, input, { ...(requestId ? { requestId } : {}), taskQueue });
+      const started = await startRecovery(client, parseInput(recoverAppInputSchema, input), { ...(requestId ? { requestId } : {}), taskQueue });
       request.log.info({ workflowId: started.workflowId, runId: started.runId, created: started.created }, started.created ? 'recovery started' : 'recovery request matched an existing run');
       const links = recoveryLinks(started.workflowId);
       reply.code(202).header('location', links.self);
@@ -100,7 +101,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     tags: TAGS,
     bodyDoc: recoverAppInputSchema,
     responses: { 200: { description: 'Verdict per backup and target', schema: dryRunBody }, ...errorResponses(400, 401, 413, 503) },
-    handler: async ({ request }) => dryRun(client, request.body, { taskQueue }),
+    handler: async ({ request }) => dryRun(client, parseInput(recoverAppInputSchema, request.body), { taskQueue }),
   });
 
   routes.add({

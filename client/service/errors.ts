@@ -1,6 +1,7 @@
 // Typed failures of the operator service layer. The CLI prints them, the HTTP API maps them to
 // 400 / 404 / 409; anything else is an internal error and is reported without details.
-import type { InputIssue } from '../../workflows/input';
+import type { z } from 'zod';
+import { describeIssues, type InputIssue } from '../../workflows/input';
 
 export type { InputIssue };
 
@@ -32,4 +33,14 @@ export class UnavailableError extends Error {
   constructor(readonly reason: string) {
     super(reason);
   }
+}
+
+/**
+ * The one parse of an operator's input at an edge (CLI flags, HTTP body): the schema's output, or an
+ * InvalidInputError naming each field and the rule it broke. The service functions take what this returns.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.error, raw));
+  return parsed.data;
 }

@@ -2,7 +2,6 @@
 export * from './errors';
 export * from './ids';
 export * from './recoveries';
-export * from './validate';
 export * from './list';
 export * from './report';
 export * from './watch';

@@ -31,7 +31,6 @@ import {
 import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dry-run';
 import { ConflictError, InvalidInputError, UnavailableError } from './errors';
 import { checkRequestId } from './ids';
-import { validateRecoverAppInput } from './validate';
 import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, errorMessage, sendUpdate } from './workflow-calls';
 
 export const RECOVERY_KIND = 'recovery';
@@ -77,9 +76,9 @@ export interface RecoveryView {
   progressUnavailable?: string;
 }
 
-export async function startRecovery(client: Client, rawInput: unknown, options: StartOptions = {}): Promise<StartedRecovery> {
+/** Starts a recovery of a plan parsed at the edge (parseInput(recoverAppInputSchema, raw)). */
+export async function startRecovery(client: Client, plan: RecoverAppPlan, options: StartOptions = {}): Promise<StartedRecovery> {
   const requestId = options.requestId === undefined ? undefined : checkRequestId(options.requestId);
-  const plan = validatePlan(rawInput);
   const backupFileIds = [...new Set(plan.items.map((item) => item.backupFileId))];
   const targets = plan.items.reduce((n, item) => n + item.instanceIds.length, 0);
   const workflowId = requestId ? `recovery-${requestId}` : `recovery-${backupFileIds[0]}-${randomUUID().slice(0, 8)}`;
@@ -205,8 +204,8 @@ export interface DryRunOptions {
   timeoutMs?: number;
 }
 
-export async function dryRun(client: Client, rawInput: unknown, options: DryRunOptions = {}): Promise<DryRunResult> {
-  const plan = validatePlan(rawInput);
+/** Runs only the preflight of a plan parsed at the edge. */
+export async function dryRun(client: Client, plan: RecoverAppPlan, options: DryRunOptions = {}): Promise<DryRunResult> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   try {
     return await client.workflow.execute(RECOVERY_DRY_RUN_WORKFLOW, {
@@ -233,10 +232,6 @@ export async function dryRun(client: Client, rawInput: unknown, options: DryRunO
 }
 
 // ---- helpers --------------------------------------------------------------------------------------
-
-function validatePlan(rawInput: unknown): RecoverAppPlan {
-  return validateRecoverAppInput(rawInput);
-}
 
 /** Describes the workflow and checks it is a recovery; the handle is pinned to the described run. */
 export async function describeRecovery(client: Client, id: string): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
