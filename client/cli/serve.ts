@@ -1,10 +1,11 @@
-// Long-running entry points: `cpr worker`, `cpr api`, `cpr emulator`.
+// Long-running entry points: `cpr api`, `cpr emulator` (`cpr worker` is worker.ts).
 import { buildApi, createApiLogger } from '../api/server';
 import { loadApiConfig } from '../api/main';
 import { EMULATOR_MAIN, forwardSignalsUntilExit, spawnTs } from '../dev/child';
 import type { CliContext } from './context';
 import { connectClient } from './connection';
 import { CliError, EXIT } from './errors';
+import { waitForSignal } from '../../worker/signals';
 
 /** The emulator is its own program: run it as a child (never imported), passing flags and signals through. */
 export async function emulatorCommand(args: string[]): Promise<number> {
@@ -37,23 +38,3 @@ export async function apiCommand(flags: { port: string; host: string }, ctx: Cli
   await close();
   return EXIT.ok;
 }
-
-/**
- * Resolves on the first SIGINT/SIGTERM and keeps absorbing later ones: a terminal's Ctrl-C reaches the
- * process more than once (directly and relayed by the launchers), and a repeat must not kill it while
- * it shuts down in order.
- */
-export function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let first: NodeJS.Signals | undefined;
-    const on = (signal: NodeJS.Signals): void => {
-      if (first) return;
-      first = signal;
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
-
-export { workerCommand } from './worker';
