@@ -1,6 +1,7 @@
 // /v1/recoveries: thin HTTP adapters over client/service. Each route validates its request, calls one
 // service function and shapes the reply; the service owns Temporal and the domain errors.
 import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
 import {
   approveRelease,
   buildListQuery,
@@ -36,6 +37,7 @@ import {
   pauseBody,
   pausedBody,
   recoveryBody,
+  recoveryLinksBody,
   reportQuery,
   startBodyDoc,
   startedBody,
@@ -44,7 +46,7 @@ import { recoverAppInputSchema } from '../../workflows/input';
 
 const TAGS = ['recoveries'];
 
-export function recoveryLinks(workflowId: string): Record<'self' | 'events' | 'report' | 'cancel' | 'approve' | 'pause' | 'resume', string> {
+export function recoveryLinks(workflowId: string): z.output<typeof recoveryLinksBody> {
   const self = `/v1/recoveries/${encodeURIComponent(workflowId)}`;
   return {
     self,

@@ -18,6 +18,8 @@ import { ConflictError, InvalidInputError, NotFoundError } from './errors';
 import { migrationStartExtras } from './migrations';
 
 export const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'] as const satisfies readonly ScheduleOverlapPolicy[];
+/** ScheduleOverlapPolicy without its `undefined` (unspecified), which the server treats as SKIP. */
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 /** Firings closer than this would start a migration before the previous one could reasonably finish. */
 export const MIN_INTERVAL_MS = 60_000;
 const MEMO_CRON = 'cprCron';
@@ -63,7 +65,7 @@ export interface ScheduleView {
   note?: string;
   cron?: string;
   every?: string;
-  overlap: ScheduleOverlapPolicy;
+  overlap: OverlapPolicy;
   taskQueue: string;
   /** Targets each firing migrates. */
   targets?: number;
@@ -210,7 +212,7 @@ function toView(d: ScheduleDescription): ScheduleView {
     ...(d.state.note ? { note: d.state.note } : {}),
     ...(cron !== undefined ? { cron } : {}),
     ...(every !== undefined ? { every } : {}),
-    overlap: d.policies.overlap,
+    overlap: d.policies.overlap ?? 'SKIP',
     taskQueue: d.action.taskQueue,
     ...(targets !== undefined ? { targets } : {}),
     nextRunTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
