@@ -12,6 +12,7 @@ import {
   setMigrationWindow,
   startMigration,
 } from '../service/migrations';
+import { reasonRequestSchema } from '../service/control';
 import { InvalidInputError } from '../service/errors';
 import { workflowIdSchema } from '../service/ids';
 import { reportContentType } from '../service/report';
@@ -23,7 +24,6 @@ import {
   idParams,
   migrationBody,
   migrationLinksBody,
-  pauseBody,
   pausedBody,
   reportQuery,
   startedMigrationBody,
@@ -81,7 +81,7 @@ export function registerMigrationRoutes({ routes, client, taskQueue }: ApiDeps):
     description: 'No new child starts until resumed; children already running finish.',
     tags: MIGRATIONS,
     params: idParams,
-    body: pauseBody,
+    body: reasonRequestSchema,
     responses: { 200: { description: 'Paused', schema: pausedBody }, ...errorResponses(400, 401, 404, 409, 503) },
     handler: async ({ params, body, request }) => {
       const out = await pauseMigration(client, params.id, body);
@@ -114,7 +114,7 @@ export function registerMigrationRoutes({ routes, client, taskQueue }: ApiDeps):
     description: 'Nothing new starts; running children are cancelled and clean up (leases released, backups kept); the migration completes with outcome `cancelled` and a full report.',
     tags: MIGRATIONS,
     params: idParams,
-    body: pauseBody,
+    body: reasonRequestSchema,
     responses: { 202: { description: 'Cancelling', schema: cancellingBody }, ...errorResponses(400, 401, 404, 409, 503) },
     handler: async ({ params, body, request, reply }) => {
       const out = await cancelMigration(client, params.id, body);

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import {
   approveRelease,
+  approveRequestSchema,
   buildListQuery,
   buildReport,
   cancelRecovery,
@@ -14,6 +15,7 @@ import {
   listRecoveries,
   parseInput,
   pauseRecovery,
+  reasonRequestSchema,
   reportContentType,
   resumeRecovery,
   startRecovery,
@@ -23,7 +25,6 @@ import {
 } from '../service';
 import type { ApiDeps } from './deps';
 import {
-  approveBody,
   approvedBody,
   cancelBody,
   dryRunBody,
@@ -34,7 +35,6 @@ import {
   idParams,
   listBody,
   listQuery,
-  pauseBody,
   pausedBody,
   recoveryBody,
   recoveryLinksBody,
@@ -164,7 +164,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     tags: TAGS,
     params: idParams,
     headers: idempotencyHeaders,
-    body: approveBody,
+    body: approveRequestSchema,
     responses: { 200: { description: 'Approved', schema: approvedBody }, ...errorResponses(400, 401, 404, 409, 503) },
     handler: async ({ params, body, headers, request }) => {
       const key = headers['idempotency-key'];
@@ -182,7 +182,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     description: 'No new chunks (submit, verify) start until resumed; vendor tasks already running continue.',
     tags: TAGS,
     params: idParams,
-    body: pauseBody,
+    body: reasonRequestSchema,
     responses: { 200: { description: 'Paused', schema: pausedBody }, ...errorResponses(400, 401, 404, 409, 503) },
     handler: async ({ params, body, request }) => {
       const out = await pauseRecovery(client, params.id, body);

@@ -11,11 +11,11 @@ import {
   triggerSchedule,
   unpauseSchedule,
 } from '../service/schedules';
+import { scheduleNoteSchema } from '../service/control';
 import type { ApiDeps } from './deps';
 import {
   backfillBody,
   errorResponses,
-  noteBody,
   scheduleBackfilledBody,
   scheduleBody,
   scheduleDeletedBody,
@@ -95,7 +95,7 @@ export function registerScheduleRoutes({ routes, client, taskQueue }: ApiDeps): 
       summary,
       tags: SCHEDULES,
       params: scheduleParams,
-      body: noteBody,
+      body: scheduleNoteSchema,
       responses: { 200: { description: 'The schedule', schema: scheduleBody }, ...errorResponses(400, 401, 404, 503) },
       handler: async ({ params, body, request }) => {
         const out = await (action === 'pause' ? pauseSchedule : unpauseSchedule)(client, params.id, body.note);

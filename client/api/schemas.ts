@@ -43,13 +43,6 @@ export const eventsQuery = z.strictObject({
 
 export const reportQuery = z.strictObject({ format: z.enum(['json', 'csv'], "must be 'json' or 'csv'").default('json') });
 
-export const approveBody = z.strictObject({
-  approvedBy: z.string().min(1).max(200, 'must be at most 200 characters').optional(),
-  note: z.string().max(1000, 'must be at most 1000 characters').optional(),
-});
-
-export const pauseBody = z.strictObject({ reason: z.string().max(500, 'must be at most 500 characters').optional() });
-
 export const emptyBody = z.strictObject({});
 
 export const startMigrationBodyDoc = z.intersection(migrationPlanSchema, z.object({ migrationId: workflowIdSchema.optional() }));
@@ -57,7 +50,6 @@ export const windowBody = z.strictObject({ window: z.number('must be a number').
 
 export const scheduleParams = z.strictObject({ id: scheduleIdSchema });
 export const scheduleListQuery = z.strictObject({ limit: z.coerce.number('must be a number').int('must be a whole number').min(1).max(1000).default(100) });
-export const noteBody = z.strictObject({ note: z.string().max(500, 'must be at most 500 characters').optional() });
 const overlap = z.enum(OVERLAP_POLICIES, `must be one of ${OVERLAP_POLICIES.join(', ')}`);
 export const triggerBody = z.strictObject({ overlap: overlap.optional() });
 const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time like 2024-05-01T00:00:00Z' });

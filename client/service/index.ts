@@ -1,4 +1,5 @@
 // The operator service layer: what the CLI and the HTTP API call.
+export * from './control';
 export * from './errors';
 export * from './ids';
 export * from './recoveries';

@@ -25,11 +25,15 @@ import {
   pauseUpdate,
   progressQuery,
   resumeUpdate,
+  type ApproveReleaseRequest,
+  type ApproveReleaseResult,
+  type PauseRequest,
   type RecoveryProgress,
   type RecoveryResult,
 } from '../../workflows/types';
 import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dry-run';
-import { ConflictError, InvalidInputError, UnavailableError } from './errors';
+import { ConflictError, InvalidInputError, parseInput, UnavailableError } from './errors';
+import { approveRequestSchema, reasonRequestSchema } from './control';
 import { checkRequestId } from './ids';
 import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, errorMessage, sendUpdate } from './workflow-calls';
 
@@ -164,33 +168,19 @@ export async function cancelRecovery(client: Client, id: string): Promise<{ work
   return { workflowId: description.workflowId, runId: description.runId, cancelRequested: true };
 }
 
-export interface ApproveOptions {
-  approvedBy?: string;
-  note?: string;
+export interface ApproveOptions extends ApproveReleaseRequest {
   /** Update ID for idempotent retries of the same approval. */
   updateId?: string;
 }
 
-// The message definitions declare optional argument tuples, which the client's executeUpdate overloads
-// do not accept; the update is sent by name with the same types instead.
-type ApproveArg = { approvedBy?: string; note?: string };
-type ApproveResult = { approved: true; backups: string[] };
-
-export async function approveRelease(client: Client, id: string, options: ApproveOptions = {}): Promise<ApproveResult> {
-  const { approvedBy, note, updateId } = options;
-  const issues: InputIssue[] = [];
-  if (approvedBy !== undefined && (typeof approvedBy !== 'string' || approvedBy.length > 200)) issues.push({ field: 'approvedBy', rule: 'must be a string of at most 200 characters' });
-  if (note !== undefined && (typeof note !== 'string' || note.length > 1000)) issues.push({ field: 'note', rule: 'must be a string of at most 1000 characters' });
-  if (issues.length) throw new InvalidInputError(issues);
-  const arg: ApproveArg = { ...(approvedBy !== undefined ? { approvedBy } : {}), ...(note !== undefined ? { note } : {}) };
+export async function approveRelease(client: Client, id: string, options: ApproveOptions = {}): Promise<ApproveReleaseResult> {
+  const { updateId, ...request } = options;
+  const arg = parseInput(approveRequestSchema, request);
   return runUpdate(client, id, (handle) => handle.executeUpdate(approveReleaseUpdate, { args: [arg], ...(updateId ? { updateId: checkRequestId(updateId, 'updateId') } : {}) }));
 }
 
-export async function pauseRecovery(client: Client, id: string, options: { reason?: string } = {}): Promise<{ paused: boolean }> {
-  if (options.reason !== undefined && (typeof options.reason !== 'string' || options.reason.length > 500)) {
-    throw new InvalidInputError([{ field: 'reason', rule: 'must be a string of at most 500 characters' }]);
-  }
-  const arg = options.reason !== undefined ? { reason: options.reason } : {};
+export async function pauseRecovery(client: Client, id: string, options: PauseRequest = {}): Promise<{ paused: boolean }> {
+  const arg = parseInput(reasonRequestSchema, options);
   return runUpdate(client, id, (handle) => handle.executeUpdate(pauseUpdate, { args: [arg] }));
 }
 
