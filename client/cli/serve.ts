@@ -1,11 +1,8 @@
 // Long-running entry points: `cpr api`, `cpr emulator` (`cpr worker` is worker.ts).
-import { buildApi, createApiLogger } from '../api/server';
-import { loadApiConfig } from '../api/main';
+import { ApiListenError, loadApiConfig, serveApi } from '../api/main';
 import { EMULATOR_MAIN, forwardSignalsUntilExit, spawnTs } from '../dev/child';
 import type { CliContext } from './context';
-import { connectClient } from './connection';
 import { CliError, EXIT } from './errors';
-import { waitForSignal } from '../../worker/signals';
 
 /** The emulator is its own program: run it as a child (never imported), passing flags and signals through. */
 export async function emulatorCommand(args: string[]): Promise<number> {
@@ -20,21 +17,11 @@ export async function apiCommand(flags: { port: string; host: string }, ctx: Cli
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err), EXIT.invalidInput);
   }
-  const target = ctx.target();
-  const { client, close } = await connectClient(target);
-  const logger = createApiLogger({ level: config.logLevel });
-  const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger });
-  if (!config.token) logger.warn('serving WITHOUT authentication (CPR_API_ALLOW_NO_AUTH=1): local development only');
   try {
-    await app.listen({ port: config.port, host: config.host });
+    await serveApi(config, ctx.target());
   } catch (err) {
-    await close();
-    if ((err as { code?: string }).code === 'EADDRINUSE') throw new CliError(`port ${config.port} on ${config.host} is already in use (--port / CPR_API_PORT)`);
+    if (err instanceof ApiListenError) throw new CliError(err.message);
     throw err;
   }
-  process.stderr.write(`cpr api listening on http://${config.host}:${config.port} (Temporal ${target.address}, namespace ${target.namespace})\n`);
-  await waitForSignal();
-  await app.close();
-  await close();
   return EXIT.ok;
 }
