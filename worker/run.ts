@@ -1,7 +1,8 @@
 // The production worker process, whichever edge starts it (`cpr worker`, worker/main.ts): logging with
 // secrets redacted, the Temporal runtime, the metrics servers, the observed worker, and an orderly stop
 // on SIGTERM/SIGINT (stop polling, give running activities shutdownGraceTimeMs, close the metrics server).
-// Each edge resolves the settings (flags, environment); nothing here reads the environment.
+// Each edge resolves the settings (flags, environment); only the log level still defaults to
+// CPR_LOG_LEVEL inside createLogger (worker/logging.ts).
 import type { TLSConfig } from '@temporalio/client';
 import { describeEcpConfig, type EcpConfig } from '../activities/ecp';
 import type { WebhookConfig } from '../activities/webhooks';
