@@ -14,8 +14,8 @@ export interface ActivityDeps {
   customChecks: CustomChecks;
   /** Lease activities (added by the lease helper); merged in unchanged when given. */
   leases?: LeaseActivities;
-  /** Shared per-process vendor rate limiter (createRateLimiter); a default one is created when absent. */
-  rateLimiter?: RateLimiter;
+  /** Shared per-process vendor rate limiter (createRateLimiter). */
+  rateLimiter: RateLimiter;
   /** Parallel vendor calls inside one activity. */
   concurrency?: number;
   throttleBackoff?: { initialMs: number; maxMs: number };

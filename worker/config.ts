@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { customChecksSchema, parseCustomChecks, type CustomChecks } from '../activities';
 import { TASK_QUEUE } from '../workflows/types';
 
-/** Default vendor rate per action per worker process (no eds-aic QPS is published). */
+/** Default vendor rate per action per worker process: no eds-aic QPS is published; 10/s per action keeps well under the usual Alibaba defaults. */
 export const DEFAULT_VENDOR_QPS = 10;
 
 const qps = z.number().positive().max(1000);

@@ -1,10 +1,11 @@
 // Builds the product's Worker: workflows from the prebuilt or freshly bundled workflows/index.ts, and
-// the recovery + lease activities wired to one vendor client and one per-process vendor rate limiter.
+// the recovery + lease + webhook activities wired to one vendor client and one per-process vendor rate
+// limiter. Everything comes in as arguments: the environment is read by the entry points (worker/run.ts).
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createRateLimiter, type CustomChecks } from '../activities';
-import { createEcpClient, loadEcpConfig, type EcpClient, type EcpConfig } from '../activities/ecp';
+import { createEcpClient, type EcpClient, type EcpConfig } from '../activities/ecp';
 import { createLeaseActivities, type LeaseActivitiesOptions } from '../activities/leases';
-import { createWebhookActivities, loadWebhookConfig } from '../activities/webhooks';
+import { createWebhookActivities, type WebhookActivities } from '../activities/webhooks';
 import { TASK_QUEUE } from '../workflows/types';
 import { DEFAULT_VENDOR_QPS } from './config';
 
@@ -13,8 +14,8 @@ export interface CreateWorkerOptions {
   namespace?: string;
   /** Default `cloudphone-recovery`. The lease registry workflows run on the same queue. */
   taskQueue?: string;
-  /** A vendor client, or the configuration to build one; default: loadEcpConfig(process.env). */
-  ecp?: EcpClient | EcpConfig;
+  /** A vendor client, or the configuration to build one (loadEcpConfig). */
+  ecp: EcpClient | EcpConfig;
   customChecks?: CustomChecks;
   maxConcurrentActivityTaskExecutions?: number;
   /** Vendor requests per second: one number for every action, or a default plus per-action rates. */
@@ -31,8 +32,8 @@ export interface CreateWorkerOptions {
   /** Hooks for the observability layer (metrics sinks, logging interceptors). */
   sinks?: WorkerOptions['sinks'];
   interceptors?: WorkerOptions['interceptors'];
-  /** More activities registered next to ours (e.g. webhooks). */
-  extraActivities?: object;
+  /** The webhook activities (createWebhookActivities(loadWebhookConfig(env), hooks)); default: registered, off. */
+  webhooks?: WebhookActivities;
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
@@ -54,8 +55,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: options.namespace ?? 'default',
     taskQueue,
     workflowBundle,
-    // Webhook activities are always registered (off unless CPR_WEBHOOK_URL is set); extraActivities may replace them.
-    activities: { ...createWebhookActivities(loadWebhookConfig(process.env)), ...options.extraActivities, ...activities },
+    // Webhook activities are always registered: the workflow asks them whether webhooks are on.
+    activities: { ...(options.webhooks ?? createWebhookActivities(undefined)), ...activities },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     shutdownGraceTime: options.shutdownGraceTime,
     sinks: options.sinks,
@@ -63,8 +64,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   });
 }
 
-function toClient(ecp: EcpClient | EcpConfig | undefined): EcpClient {
-  if (ecp === undefined) return createEcpClient(loadEcpConfig(process.env));
+function toClient(ecp: EcpClient | EcpConfig): EcpClient {
   return isClient(ecp) ? ecp : createEcpClient(ecp);
 }
 

@@ -113,11 +113,6 @@ export interface ActivityLogContext {
 const activityContext = new AsyncLocalStorage<ActivityLogContext>();
 const MAX_LOGGED_INSTANCES = 10;
 
-/** The context of the activity running on this async path, if any. */
-export function currentActivityLogContext(): ActivityLogContext | undefined {
-  return activityContext.getStore();
-}
-
 /** Collects instance IDs from any of the recovery activity request shapes (instanceId / instanceIds fields). */
 export function instanceIdsOf(value: unknown, found = new Set<string>(), depth = 0): Set<string> {
   if (depth > 4 || value === null || typeof value !== 'object') return found;

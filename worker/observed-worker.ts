@@ -1,4 +1,4 @@
-// The product worker as operators run it (`cpr worker`, worker/main.ts, the dev stack): createWorker (worker/) plus the
+// The product worker as operators run it (worker/run.ts for `cpr worker` and worker/main.ts, the dev stack): createWorker plus the
 // observability layer: vendor-call metrics and logs through the client's onCall hook, activity log
 // context interceptors, the metrics sink fed by the recovery workflow, and the webhook activities.
 import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
@@ -83,7 +83,7 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
       ...options.tuning,
       sinks: metricsSinks(options.metrics),
       interceptors: { activity: [activityLogInterceptors] },
-      extraActivities: webhooks,
+      webhooks,
     });
   } catch (err) {
     await connection.close();

@@ -13,35 +13,37 @@ export const PHASES: readonly Phase[] = ['preflight', 'lease', 'protect', 'recov
 export type TargetStatus = 'pending' | 'verified' | 'failed' | 'skipped' | 'cancelled';
 export type TerminalStatus = Exclude<TargetStatus, 'pending'>;
 
-/** Reason codes an operator sees next to a target. */
-export type ReasonCode =
+/** Reason codes an operator sees next to a target (a list, so the HTTP API can document them). */
+export const REASON_CODES = [
   // preflight
-  | 'BackupNotFound'
-  | 'BackupNotAvailable'
-  | 'BackupPathMismatch'
-  | 'PackageNotInBackup'
-  | 'SourceUnavailable'
-  | 'InstanceNotFound'
-  | 'InstanceNotRunning'
-  | 'ImageMismatch'
-  | 'ArchitectureMismatch'
-  | 'TargetIsSource'
+  'BackupNotFound',
+  'BackupNotAvailable',
+  'BackupPathMismatch',
+  'PackageNotInBackup',
+  'SourceUnavailable',
+  'InstanceNotFound',
+  'InstanceNotRunning',
+  'ImageMismatch',
+  'ArchitectureMismatch',
+  'TargetIsSource',
   // lease / protect
-  | 'InstanceBusy'
-  | 'AppAlreadyPresent'
-  | 'SnapshotFailed'
+  'InstanceBusy',
+  'AppAlreadyPresent',
+  'SnapshotFailed',
   // recover / poll
-  | 'RecoverRejected'
-  | 'TaskFailed'
-  | 'TaskTimeout'
+  'RecoverRejected',
+  'TaskFailed',
+  'TaskTimeout',
   // verify
-  | 'AppMissing'
-  | 'VersionMismatch'
-  | 'DataMismatch'
-  | 'CustomCheckFailed'
-  | 'VerificationError'
+  'AppMissing',
+  'VersionMismatch',
+  'DataMismatch',
+  'CustomCheckFailed',
+  'VerificationError',
   // control
-  | 'Cancelled';
+  'Cancelled',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
 
 export interface Evidence {
   expected?: unknown;

@@ -2,7 +2,7 @@
 // ApplicationFailure (see vendor.ts FAILURE_TYPES); unsafe command input as UnsafeCommandInput.
 import type { EcpClient } from '../ecp';
 import type { CustomChecks } from '../commands/custom-checks';
-import { createRateLimiter, type RateLimiter } from '../rate-limit';
+import type { RateLimiter } from '../rate-limit';
 import type { RecoveryActivities } from './contract';
 import { pollTasks } from './poll';
 import { preflight } from './preflight';
@@ -17,19 +17,16 @@ export interface RecoveryActivityDeps {
   ecp: EcpClient;
   /** Validated worker configuration (parseCustomChecks). */
   customChecks: CustomChecks;
-  /** Shared per-process limiter; one is created from DEFAULT_VENDOR_QPS when absent. */
-  rateLimiter?: RateLimiter;
+  /** Shared per-process limiter (the worker builds it from its vendorQps configuration). */
+  rateLimiter: RateLimiter;
   /** Parallel vendor calls inside one activity (default 4). */
   concurrency?: number;
   /** Backoff for throttled calls retried inside an activity (default 200 ms doubling to 10 s). */
   throttleBackoff?: { initialMs: number; maxMs: number };
 }
 
-/** No eds-aic QPS is published; 10/s per action keeps well under the usual Alibaba defaults. */
-export const DEFAULT_VENDOR_QPS = 10;
-
 export function createRecoveryActivities(input: RecoveryActivityDeps): RecoveryActivities {
-  const limiter = input.rateLimiter ?? createRateLimiter({ defaultQps: DEFAULT_VENDOR_QPS });
+  const limiter = input.rateLimiter;
   const deps: RecoveryDeps = {
     ecp: rateLimitedClient(input.ecp, limiter),
     limiter,

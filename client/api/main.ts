@@ -2,7 +2,8 @@
 //   CPR_API_TOKEN (required unless CPR_API_ALLOW_NO_AUTH=1), CPR_API_PORT (8080), CPR_API_HOST (127.0.0.1),
 //   CPR_API_TASK_QUEUE (cloudphone-recovery), CPR_API_LOG_LEVEL (info),
 //   CPR_TEMPORAL_ADDRESS / CPR_TEMPORAL_NAMESPACE (and the TEMPORAL_* connection variables).
-import { connectClient, resolveTemporalTarget } from '../cli/connection';
+import { connectClient, resolveTemporalTarget, type TemporalTarget } from '../cli/connection';
+import { waitForSignal } from '../../worker/signals';
 import { TASK_QUEUE } from '../../workflows/types';
 import { buildApi, createApiLogger } from './server';
 
@@ -34,41 +35,45 @@ export function loadApiConfig(env: Env): ApiConfig {
   return { ...(token ? { token } : {}), allowNoAuth, port, host, taskQueue, logLevel };
 }
 
-async function main(): Promise<void> {
-  const config = loadApiConfig(process.env);
-  const target = resolveTemporalTarget({}, process.env);
+/** Why the API could not listen, in words an operator can act on (the port and host name their settings). */
+export class ApiListenError extends Error {
+  override readonly name = 'ApiListenError';
+}
+
+/**
+ * The HTTP API as a process, whichever edge starts it (`cpr api`, this file): serves until SIGINT/SIGTERM,
+ * then closes the server and the Temporal connection. Each edge resolves the configuration and the target.
+ */
+export async function serveApi(config: ApiConfig, target: TemporalTarget): Promise<void> {
   const { client, close } = await connectClient(target);
   const logger = createApiLogger({ level: config.logLevel });
   const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger });
   if (!config.token) logger.warn('serving WITHOUT authentication (CPR_API_ALLOW_NO_AUTH=1): local development only');
-
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await close();
     const code = (err as { code?: string }).code;
-    if (code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use; set CPR_API_PORT to a free port`);
-    if (code === 'EACCES') fail(`not allowed to listen on ${config.host}:${config.port}; use a port above 1024`);
-    if (code === 'EADDRNOTAVAIL') fail(`${config.host} is not an address of this machine; check CPR_API_HOST`);
+    if (code === 'EADDRINUSE') throw new ApiListenError(`port ${config.port} on ${config.host} is already in use (--port / CPR_API_PORT)`);
+    if (code === 'EACCES') throw new ApiListenError(`not allowed to listen on ${config.host}:${config.port}; use a port above 1024`);
+    if (code === 'EADDRNOTAVAIL') throw new ApiListenError(`${config.host} is not an address of this machine (--host / CPR_API_HOST)`);
     throw err;
   }
-  logger.info({ temporal: target.address, namespace: target.namespace, taskQueue: config.taskQueue }, 'cpr api ready');
-
-  const stop = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'shutting down');
-    await app.close();
-    await close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  logger.info({ temporal: target.address, namespace: target.namespace, taskQueue: config.taskQueue }, `cpr api listening on http://${config.host}:${config.port}`);
+  const signal = await waitForSignal();
+  logger.info({ signal }, 'shutting down');
+  await app.close();
+  await close();
 }
 
-function fail(message: string): never {
-  process.stderr.write(`cpr-api: ${message}\n`);
-  process.exit(1);
+async function main(): Promise<void> {
+  await serveApi(loadApiConfig(process.env), resolveTemporalTarget({}, process.env));
+  process.exit(0);
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+  main().catch((err: unknown) => {
+    process.stderr.write(`cpr-api: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
 }

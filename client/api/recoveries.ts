@@ -1,8 +1,10 @@
 // /v1/recoveries: thin HTTP adapters over client/service. Each route validates its request, calls one
 // service function and shapes the reply; the service owns Temporal and the domain errors.
 import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
 import {
   approveRelease,
+  approveRequestSchema,
   buildListQuery,
   buildReport,
   cancelRecovery,
@@ -11,7 +13,9 @@ import {
   getRecovery,
   InvalidInputError,
   listRecoveries,
+  parseInput,
   pauseRecovery,
+  reasonRequestSchema,
   reportContentType,
   resumeRecovery,
   startRecovery,
@@ -21,7 +25,6 @@ import {
 } from '../service';
 import type { ApiDeps } from './deps';
 import {
-  approveBody,
   approvedBody,
   cancelBody,
   dryRunBody,
@@ -32,9 +35,9 @@ import {
   idParams,
   listBody,
   listQuery,
-  pauseBody,
   pausedBody,
   recoveryBody,
+  recoveryLinksBody,
   reportQuery,
   startBodyDoc,
   startedBody,
@@ -43,7 +46,7 @@ import { recoverAppInputSchema } from '../../workflows/input';
 
 const TAGS = ['recoveries'];
 
-export function recoveryLinks(workflowId: string): Record<'self' | 'events' | 'report' | 'cancel' | 'approve' | 'pause' | 'resume', string> {
+export function recoveryLinks(workflowId: string): z.output<typeof recoveryLinksBody> {
   const self = `/v1/recoveries/${encodeURIComponent(workflowId)}`;
   return {
     self,
@@ -71,7 +74,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     responses: { 202: { description: 'Started (or, for a reused request ID, the existing run)', schema: startedBody }, ...errorResponses(400, 401, 409, 413, 503) },
     handler: async ({ request, reply, headers }) => {
       const { input, requestId } = splitRequestId(request.body, headers['idempotency-key']);
-      const started = await startRecovery(client, input, { ...(requestId ? { requestId } : {}), taskQueue });
+      const started = await startRecovery(client, parseInput(recoverAppInputSchema, input), { ...(requestId ? { requestId } : {}), taskQueue });
       request.log.info({ workflowId: started.workflowId, runId: started.runId, created: started.created }, started.created ? 'recovery started' : 'recovery request matched an existing run');
       const links = recoveryLinks(started.workflowId);
       reply.code(202).header('location', links.self);
@@ -100,7 +103,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     tags: TAGS,
     bodyDoc: recoverAppInputSchema,
     responses: { 200: { description: 'Verdict per backup and target', schema: dryRunBody }, ...errorResponses(400, 401, 413, 503) },
-    handler: async ({ request }) => dryRun(client, request.body, { taskQueue }),
+    handler: async ({ request }) => dryRun(client, parseInput(recoverAppInputSchema, request.body), { taskQueue }),
   });
 
   routes.add({
@@ -161,7 +164,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     tags: TAGS,
     params: idParams,
     headers: idempotencyHeaders,
-    body: approveBody,
+    body: approveRequestSchema,
     responses: { 200: { description: 'Approved', schema: approvedBody }, ...errorResponses(400, 401, 404, 409, 503) },
     handler: async ({ params, body, headers, request }) => {
       const key = headers['idempotency-key'];
@@ -179,7 +182,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     description: 'No new chunks (submit, verify) start until resumed; vendor tasks already running continue.',
     tags: TAGS,
     params: idParams,
-    body: pauseBody,
+    body: reasonRequestSchema,
     responses: { 200: { description: 'Paused', schema: pausedBody }, ...errorResponses(400, 401, 404, 409, 503) },
     handler: async ({ params, body, request }) => {
       const out = await pauseRecovery(client, params.id, body);

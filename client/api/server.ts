@@ -10,6 +10,7 @@ import type { ApiDeps } from './deps';
 import { registerMigrationRoutes } from './migrations';
 import { buildOpenApi } from './openapi';
 import { registerRecoveryRoutes } from './recoveries';
+import { registerScheduleRoutes } from './schedules';
 import { RouteTable } from './routes';
 import { healthBody } from './schemas';
 
@@ -87,7 +88,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
 
   registerRecoveryRoutes(deps);
-  await registerMigrationRoutes(app, deps);
+  registerMigrationRoutes(deps);
+  registerScheduleRoutes(deps);
 
   let document: Record<string, unknown> | undefined;
   routes.add({

@@ -48,7 +48,7 @@ export function buildProgram(): Command {
     .option('--metrics-port <port>', 'product metrics port, /metrics (0 = off)', process.env.CPR_METRICS_PORT ?? '9464')
     .option('--sdk-metrics-port <port>', 'Temporal SDK metrics port (0 = off)', process.env.CPR_SDK_METRICS_PORT ?? '9465')
     .option('--metrics-host <host>', 'interface the metrics servers bind', process.env.CPR_METRICS_HOST ?? '0.0.0.0')
-    .action((opts, cmd: Command) => run(cmd, async (ctx) => (await import('./serve')).workerCommand(opts, ctx)));
+    .action((opts, cmd: Command) => run(cmd, async (ctx) => (await import('./worker')).workerCommand(opts, ctx)));
 
   program
     .command('api')

@@ -1,11 +1,6 @@
 // Plain-text tables and JSON for read commands. Text goes to stdout; nothing here colours or pages.
 export type OutputFormat = 'text' | 'json';
 
-export function parseOutputFormat(value: string): OutputFormat {
-  if (value !== 'text' && value !== 'json') throw new Error(`--output: must be text or json, got "${value}"`);
-  return value;
-}
-
 export function printJson(value: unknown, out: NodeJS.WritableStream = process.stdout): void {
   out.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -23,8 +18,4 @@ function clean(value: string | number | undefined, max: number): string {
   const s = String(value).replace(/\s+/g, ' ').trim();
   if (s === '') return '-';
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
-
-export function printLines(lines: string[], out: NodeJS.WritableStream = process.stdout): void {
-  out.write(`${lines.join('\n')}\n`);
 }

@@ -2,8 +2,8 @@
 // its preflight (--dry-run). Input is validated here, before any connection, so bad input never
 // starts anything (exit 2 with one `field: rule` line per problem).
 import { readFileSync } from 'node:fs';
-import { InvalidInputError, dryRun, startRecovery, checkRequestId } from '../service';
-import { describeIssues, parseRecoverAppInput, recoverAppInputSchema, type InputIssue } from '../../workflows/input';
+import { InvalidInputError, dryRun, parseInput, startRecovery, checkRequestId } from '../service';
+import { recoverAppInputSchema, type InputIssue } from '../../workflows/input';
 import type { CliContext } from './context';
 import { CliError, EXIT } from './errors';
 import { followRecovery } from './progress';
@@ -78,23 +78,6 @@ function applyOptionFlags(raw: unknown, flags: RecoverFlags): unknown {
   return out;
 }
 
-/**
- * The input schema is a union (full form | single-backup shorthand), and zod reports a failed union as
- * one root-level "Invalid input". Pick the branch the caller meant (`items` present or not) and report
- * its issues, so the operator sees `backupFileId: must be …` instead.
- */
-export function explainRecoverInput(raw: unknown): InputIssue[] | undefined {
-  const result = recoverAppInputSchema.safeParse(raw);
-  if (result.success) return undefined;
-  const union = result.error.issues.find((i) => i.code === 'invalid_union' && i.path.length === 0) as
-    | { errors?: { path: PropertyKey[]; message: string }[][] }
-    | undefined;
-  if (!union?.errors || union.errors.length !== 2) return undefined;
-  const isFull = typeof raw === 'object' && raw !== null && 'items' in raw;
-  const branch = union.errors[isFull ? 0 : 1]!;
-  return describeIssues({ issues: branch } as unknown as Parameters<typeof describeIssues>[0]);
-}
-
 function splitList(value: string): string[] {
   return value
     .split(',')
@@ -107,9 +90,7 @@ function defaultReadFile(path: string): string {
 }
 
 export async function recoverCommand(flags: RecoverFlags, ctx: CliContext): Promise<number> {
-  const raw = recoverInputFromFlags(flags);
-  const parsed = parseRecoverAppInput(raw);
-  if (!parsed.ok) throw new InvalidInputError(explainRecoverInput(raw) ?? parsed.issues);
+  const plan = parseInput(recoverAppInputSchema, recoverInputFromFlags(flags));
   if (flags.requestId !== undefined) checkRequestId(flags.requestId, '--request-id');
   if (flags.dryRun && flags.wait) throw new InvalidInputError([{ field: '--dry-run', rule: 'cannot be combined with --wait (a dry run always waits)' }]);
   if (flags.dryRun && flags.requestId !== undefined) throw new InvalidInputError([{ field: '--request-id', rule: 'a dry run starts nothing, so it takes no request ID' }]);
@@ -117,12 +98,12 @@ export async function recoverCommand(flags: RecoverFlags, ctx: CliContext): Prom
   return ctx.withClient(async (client) => {
     const taskQueue = flags.taskQueue ?? ctx.taskQueue;
     if (flags.dryRun) {
-      const result = await dryRun(client, raw, { ...(taskQueue ? { taskQueue } : {}) });
+      const result = await dryRun(client, plan, { ...(taskQueue ? { taskQueue } : {}) });
       if (ctx.output === 'json') printJson(result);
       else process.stdout.write(`${renderDryRun(result)}\n`);
       return result.ok ? EXIT.ok : EXIT.failed;
     }
-    const started = await startRecovery(client, raw, { ...(flags.requestId ? { requestId: flags.requestId } : {}), ...(taskQueue ? { taskQueue } : {}) });
+    const started = await startRecovery(client, plan, { ...(flags.requestId ? { requestId: flags.requestId } : {}), ...(taskQueue ? { taskQueue } : {}) });
     if (!flags.wait) {
       if (ctx.output === 'json') printJson(started);
       else process.stdout.write(`${started.created ? 'started' : 'already running (same request ID)'}: ${started.workflowId}\nfollow it with: cpr status ${started.workflowId}\n`);

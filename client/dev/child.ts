@@ -16,19 +16,25 @@ export function spawnTs(script: string, args: string[], options: { stdio?: 'inhe
     // Own process group: a terminal's Ctrl-C reaches only the parent, which stops the child in order.
     detached: options.detached === true,
   });
-  if (options.detached) {
-    // The whole group: tsx runs the program in a grandchild that a kill of the child alone would orphan.
-    const killOnExit = (): void => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-  }
+  if (options.detached) killGroupOnExit(child);
   return child;
+}
+
+/**
+ * A detached child runs in its own process group; if this process exits first, the whole group is killed.
+ * The whole group: tsx (and the Temporal CLI) run the program in a grandchild that a kill of the child
+ * alone would orphan.
+ */
+export function killGroupOnExit(child: ChildProcess): void {
+  const killOnExit = (): void => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
 }
 
 /** Forwards SIGINT/SIGTERM/SIGHUP to the child until it exits; resolves with its exit code. */

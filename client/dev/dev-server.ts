@@ -6,6 +6,7 @@ import type { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/
 
 type SearchAttributeKey = ReturnType<typeof defineSearchAttributeKey<SearchAttributeType>>;
 import { requireTemporalCli } from './temporal-binaries';
+import { killGroupOnExit } from './child';
 
 export interface DevServerOptions {
   port: number;
@@ -68,18 +69,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(requireTemporalCli(), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached === true });
-  if (options.detached) {
-    // The whole group: tsx runs the program in a grandchild that a kill of the child alone would orphan.
-    const killOnExit = (): void => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-  }
+  if (options.detached) killGroupOnExit(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

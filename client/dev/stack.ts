@@ -20,7 +20,8 @@ import { connectClient, type ConnectedClient } from '../cli/connection';
 import { CliError, EXIT } from '../cli/errors';
 import { followRecovery } from '../cli/progress';
 import { renderRecovery } from '../cli/render';
-import { startRecovery, type RecoveryView } from '../service';
+import { parseInput, startRecovery, type RecoveryView } from '../service';
+import { recoverAppInputSchema } from '../../workflows/input';
 import { buildApi, createApiLogger } from '../api/server';
 
 export interface StackPorts {
@@ -260,7 +261,7 @@ async function runDemo(
     say(`demo skipped: ${err instanceof Error ? err.message : String(err)}`);
     return undefined;
   }
-  const started = await startRecovery(connected.client, demo.input);
+  const started = await startRecovery(connected.client, parseInput(recoverAppInputSchema, demo.input));
   say(`demo recovery ${started.workflowId}: ${demo.description}`);
   const final = await followRecovery(connected.client, started.workflowId, { out, intervalMs: 300, signal });
   if (!final) {

@@ -1,6 +1,7 @@
 // Typed failures of the operator service layer. The CLI prints them, the HTTP API maps them to
 // 400 / 404 / 409; anything else is an internal error and is reported without details.
-import type { InputIssue } from '../../workflows/input';
+import type { z } from 'zod';
+import { describeIssues, type InputIssue } from '../../workflows/input';
 
 export type { InputIssue };
 
@@ -26,7 +27,6 @@ export class ConflictError extends Error {
   }
 }
 
-
 /** Temporal (or a worker it needs) did not answer in time; the request may be retried. */
 export class UnavailableError extends Error {
   override readonly name = 'UnavailableError';
@@ -35,8 +35,12 @@ export class UnavailableError extends Error {
   }
 }
 
-export type ServiceError = InvalidInputError | NotFoundError | ConflictError | UnavailableError;
-
-export function isServiceError(err: unknown): err is ServiceError {
-  return err instanceof InvalidInputError || err instanceof NotFoundError || err instanceof ConflictError || err instanceof UnavailableError;
+/**
+ * The one parse of an operator's input at an edge (CLI flags, HTTP body): the schema's output, or an
+ * InvalidInputError naming each field and the rule it broke. The service functions take what this returns.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.error, raw));
+  return parsed.data;
 }

@@ -1,8 +1,8 @@
 // The operator service layer: what the CLI and the HTTP API call.
+export * from './control';
 export * from './errors';
 export * from './ids';
 export * from './recoveries';
-export * from './validate';
 export * from './list';
 export * from './report';
 export * from './watch';

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { BACKUP_FILE_ID } from '../../workflows/input';
 import { PHASES, SA_BACKUP_FILE_IDS, SA_KIND, SA_OUTCOME, SA_PHASE, type Phase } from '../../workflows/types';
-import { describeIssues } from '../../workflows/input';
-import { InvalidInputError } from './errors';
+import { parseInput } from './errors';
 import { counters, RECOVERY_KIND, RUN_STATUSES, statusName, type RunStatus } from './recoveries';
 
 export const RUN_OUTCOMES = ['succeeded', 'partial', 'failed', 'cancelled'] as const;
@@ -36,9 +35,7 @@ export interface RecoverySummary {
 }
 
 export function parseListFilter(raw: unknown): z.output<typeof listFilterSchema> {
-  const parsed = listFilterSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.error));
-  return parsed.data;
+  return parseInput(listFilterSchema, raw ?? {});
 }
 
 /** The visibility query for a filter; exported so operators can paste it into `temporal workflow list`. */

@@ -8,17 +8,17 @@ import {
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationPlan } from '../../workflows/plan';
-import { BULK_MIGRATION_WORKFLOW, SA_KIND, SA_TARGETS, TASK_QUEUE, pauseUpdate, resumeUpdate } from '../../workflows/types';
+import { BULK_MIGRATION_WORKFLOW, SA_KIND, SA_TARGETS, TASK_QUEUE, pauseUpdate, resumeUpdate, type PauseRequest } from '../../workflows/types';
 import { cancelMigrationUpdate, migrationProgressQuery, setWindowUpdate } from '../../workflows/bulk/messages';
 import type { MigrationProgress, MigrationResult } from '../../workflows/bulk/types';
-import { ConflictError, InvalidInputError } from './errors';
+import { ConflictError, InvalidInputError, parseInput } from './errors';
+import { reasonRequestSchema } from './control';
 import { checkWorkflowId } from './ids';
 import { csvCell, type ReportFormat } from './report';
 import { statusName, type RunStatus } from './recoveries';
-import { describeFailure, describeWorkflowOfType, sendUpdate } from './workflow-calls';
+import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, sendUpdate } from './workflow-calls';
 
 export const MIGRATION_KIND = 'migration';
-const QUERY_DEADLINE_MS = 5_000;
 
 export interface StartMigrationOptions {
   /** Workflow ID of the migration; default `migration-<random>`. Children are `<migrationId>/<chunk>`. */
@@ -127,11 +127,8 @@ export async function getMigrationResult(client: Client, id: string): Promise<Mi
   }
 }
 
-export async function pauseMigration(client: Client, id: string, options: { reason?: string } = {}): Promise<{ paused: boolean }> {
-  if (options.reason !== undefined && (typeof options.reason !== 'string' || options.reason.length > 500)) {
-    throw new InvalidInputError([{ field: 'reason', rule: 'must be a string of at most 500 characters' }]);
-  }
-  const arg = options.reason !== undefined ? { reason: options.reason } : {};
+export async function pauseMigration(client: Client, id: string, options: PauseRequest = {}): Promise<{ paused: boolean }> {
+  const arg = parseInput(reasonRequestSchema, options);
   return runUpdate(client, id, (handle) => handle.executeUpdate(pauseUpdate, { args: [arg] }));
 }
 
@@ -140,11 +137,8 @@ export async function resumeMigration(client: Client, id: string): Promise<{ pau
 }
 
 /** Stops launching children, cancels running ones (they release their leases) and completes with outcome 'cancelled'. */
-export async function cancelMigration(client: Client, id: string, options: { reason?: string } = {}): Promise<{ cancelling: true; running: number }> {
-  if (options.reason !== undefined && (typeof options.reason !== 'string' || options.reason.length > 500)) {
-    throw new InvalidInputError([{ field: 'reason', rule: 'must be a string of at most 500 characters' }]);
-  }
-  const arg = options.reason !== undefined ? { reason: options.reason } : {};
+export async function cancelMigration(client: Client, id: string, options: PauseRequest = {}): Promise<{ cancelling: true; running: number }> {
+  const arg = parseInput(reasonRequestSchema, options);
   return runUpdate(client, id, (handle) => handle.executeUpdate<{ cancelling: true; running: number }, [{ reason?: string }]>(cancelMigrationUpdate.name, { args: [arg] }));
 }
 

@@ -25,23 +25,22 @@ import {
   pauseUpdate,
   progressQuery,
   resumeUpdate,
+  type ApproveReleaseRequest,
+  type ApproveReleaseResult,
+  type PauseRequest,
   type RecoveryProgress,
   type RecoveryResult,
 } from '../../workflows/types';
 import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dry-run';
-import { ConflictError, InvalidInputError, UnavailableError } from './errors';
+import { ConflictError, InvalidInputError, parseInput, UnavailableError } from './errors';
+import { approveRequestSchema, reasonRequestSchema } from './control';
 import { checkRequestId } from './ids';
-import { validateRecoverAppInput } from './validate';
-import { describeFailure, describeWorkflowOfType, errorMessage, sendUpdate } from './workflow-calls';
+import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, errorMessage, sendUpdate } from './workflow-calls';
 
 export const RECOVERY_KIND = 'recovery';
 /** Memo keys: the input fingerprint makes a reused request ID with a different body a conflict. */
 const MEMO_INPUT_SHA256 = 'cprInputSha256';
 const MEMO_START_NONCE = 'cprStartNonce';
-
-/** How long a progress query may wait for a worker before the view reports progress as unavailable. */
-const QUERY_DEADLINE_MS = 5_000;
-/** How long an update may wait for a worker to accept it. */
 
 /** Visibility's names for execution states (what `ExecutionStatus = '…'` accepts). */
 export const RUN_STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'ContinuedAsNew', 'TimedOut'] as const;
@@ -81,9 +80,9 @@ export interface RecoveryView {
   progressUnavailable?: string;
 }
 
-export async function startRecovery(client: Client, rawInput: unknown, options: StartOptions = {}): Promise<StartedRecovery> {
+/** Starts a recovery of a plan parsed at the edge (parseInput(recoverAppInputSchema, raw)). */
+export async function startRecovery(client: Client, plan: RecoverAppPlan, options: StartOptions = {}): Promise<StartedRecovery> {
   const requestId = options.requestId === undefined ? undefined : checkRequestId(options.requestId);
-  const plan = validatePlan(rawInput);
   const backupFileIds = [...new Set(plan.items.map((item) => item.backupFileId))];
   const targets = plan.items.reduce((n, item) => n + item.instanceIds.length, 0);
   const workflowId = requestId ? `recovery-${requestId}` : `recovery-${backupFileIds[0]}-${randomUUID().slice(0, 8)}`;
@@ -169,33 +168,19 @@ export async function cancelRecovery(client: Client, id: string): Promise<{ work
   return { workflowId: description.workflowId, runId: description.runId, cancelRequested: true };
 }
 
-export interface ApproveOptions {
-  approvedBy?: string;
-  note?: string;
+export interface ApproveOptions extends ApproveReleaseRequest {
   /** Update ID for idempotent retries of the same approval. */
   updateId?: string;
 }
 
-// The message definitions declare optional argument tuples, which the client's executeUpdate overloads
-// do not accept; the update is sent by name with the same types instead.
-type ApproveArg = { approvedBy?: string; note?: string };
-type ApproveResult = { approved: true; backups: string[] };
-
-export async function approveRelease(client: Client, id: string, options: ApproveOptions = {}): Promise<ApproveResult> {
-  const { approvedBy, note, updateId } = options;
-  const issues: InputIssue[] = [];
-  if (approvedBy !== undefined && (typeof approvedBy !== 'string' || approvedBy.length > 200)) issues.push({ field: 'approvedBy', rule: 'must be a string of at most 200 characters' });
-  if (note !== undefined && (typeof note !== 'string' || note.length > 1000)) issues.push({ field: 'note', rule: 'must be a string of at most 1000 characters' });
-  if (issues.length) throw new InvalidInputError(issues);
-  const arg: ApproveArg = { ...(approvedBy !== undefined ? { approvedBy } : {}), ...(note !== undefined ? { note } : {}) };
+export async function approveRelease(client: Client, id: string, options: ApproveOptions = {}): Promise<ApproveReleaseResult> {
+  const { updateId, ...request } = options;
+  const arg = parseInput(approveRequestSchema, request);
   return runUpdate(client, id, (handle) => handle.executeUpdate(approveReleaseUpdate, { args: [arg], ...(updateId ? { updateId: checkRequestId(updateId, 'updateId') } : {}) }));
 }
 
-export async function pauseRecovery(client: Client, id: string, options: { reason?: string } = {}): Promise<{ paused: boolean }> {
-  if (options.reason !== undefined && (typeof options.reason !== 'string' || options.reason.length > 500)) {
-    throw new InvalidInputError([{ field: 'reason', rule: 'must be a string of at most 500 characters' }]);
-  }
-  const arg = options.reason !== undefined ? { reason: options.reason } : {};
+export async function pauseRecovery(client: Client, id: string, options: PauseRequest = {}): Promise<{ paused: boolean }> {
+  const arg = parseInput(reasonRequestSchema, options);
   return runUpdate(client, id, (handle) => handle.executeUpdate(pauseUpdate, { args: [arg] }));
 }
 
@@ -209,8 +194,8 @@ export interface DryRunOptions {
   timeoutMs?: number;
 }
 
-export async function dryRun(client: Client, rawInput: unknown, options: DryRunOptions = {}): Promise<DryRunResult> {
-  const plan = validatePlan(rawInput);
+/** Runs only the preflight of a plan parsed at the edge. */
+export async function dryRun(client: Client, plan: RecoverAppPlan, options: DryRunOptions = {}): Promise<DryRunResult> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   try {
     return await client.workflow.execute(RECOVERY_DRY_RUN_WORKFLOW, {
@@ -237,10 +222,6 @@ export async function dryRun(client: Client, rawInput: unknown, options: DryRunO
 }
 
 // ---- helpers --------------------------------------------------------------------------------------
-
-function validatePlan(rawInput: unknown): RecoverAppPlan {
-  return validateRecoverAppInput(rawInput);
-}
 
 /** Describes the workflow and checks it is a recovery; the handle is pinned to the described run. */
 export async function describeRecovery(client: Client, id: string): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {

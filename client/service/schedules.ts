@@ -14,10 +14,13 @@ import { z } from 'zod';
 import { BULK_MIGRATION_WORKFLOW, TASK_QUEUE } from '../../workflows/types';
 import { describeIssues, type InputIssue } from '../../workflows/input';
 import { parseMigrationPlan } from '../../workflows/plan';
-import { ConflictError, InvalidInputError, NotFoundError } from './errors';
+import { ConflictError, InvalidInputError, NotFoundError, parseInput } from './errors';
+import { scheduleNoteSchema } from './control';
 import { migrationStartExtras } from './migrations';
 
 export const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'] as const satisfies readonly ScheduleOverlapPolicy[];
+/** ScheduleOverlapPolicy without its `undefined` (unspecified), which the server treats as SKIP. */
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 /** Firings closer than this would start a migration before the previous one could reasonably finish. */
 export const MIN_INTERVAL_MS = 60_000;
 const MEMO_CRON = 'cprCron';
@@ -63,7 +66,7 @@ export interface ScheduleView {
   note?: string;
   cron?: string;
   every?: string;
-  overlap: ScheduleOverlapPolicy;
+  overlap: OverlapPolicy;
   taskQueue: string;
   /** Targets each firing migrates. */
   targets?: number;
@@ -143,13 +146,13 @@ export async function describeSchedule(client: Client, id: string): Promise<Sche
 
 export async function pauseSchedule(client: Client, id: string, note?: string): Promise<ScheduleView> {
   const { handle } = await scheduleHandle(client, id);
-  await handle.pause(checkNote(note) ?? 'paused by operator');
+  await handle.pause(parseInput(scheduleNoteSchema, { note }).note ?? 'paused by operator');
   return toView(await handle.describe());
 }
 
 export async function unpauseSchedule(client: Client, id: string, note?: string): Promise<ScheduleView> {
   const { handle } = await scheduleHandle(client, id);
-  await handle.unpause(checkNote(note) ?? 'unpaused by operator');
+  await handle.unpause(parseInput(scheduleNoteSchema, { note }).note ?? 'unpaused by operator');
   return toView(await handle.describe());
 }
 
@@ -210,7 +213,7 @@ function toView(d: ScheduleDescription): ScheduleView {
     ...(d.state.note ? { note: d.state.note } : {}),
     ...(cron !== undefined ? { cron } : {}),
     ...(every !== undefined ? { every } : {}),
-    overlap: d.policies.overlap,
+    overlap: d.policies.overlap ?? 'SKIP',
     taskQueue: d.action.taskQueue,
     ...(targets !== undefined ? { targets } : {}),
     nextRunTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
@@ -220,12 +223,6 @@ function toView(d: ScheduleDescription): ScheduleView {
     runsSkippedOverlap: d.info.numActionsSkippedOverlap,
     createdAt: d.info.createdAt.toISOString(),
   };
-}
-
-function checkNote(note: unknown): string | undefined {
-  if (note === undefined) return undefined;
-  if (typeof note !== 'string' || note.length > 500) throw new InvalidInputError([{ field: 'note', rule: 'must be a string of at most 500 characters' }]);
-  return note;
 }
 
 function toDate(value: unknown, field: string, issues: InputIssue[]): Date | undefined {

@@ -36,6 +36,9 @@ export async function describeWorkflowOfType(
   return { handle, description };
 }
 
+/** How long a progress query may wait for a worker before the view reports progress as unavailable. */
+export const QUERY_DEADLINE_MS = 5_000;
+
 /** How long an update may wait for a worker to accept it before the caller hears "unavailable". */
 export const UPDATE_DEADLINE_MS = 30_000;
 

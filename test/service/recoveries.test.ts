@@ -8,12 +8,14 @@ import {
   getRecovery,
   InvalidInputError,
   NotFoundError,
-  startRecovery,
+  parseInput,
+  startRecovery as startPlan,
   watchProgress,
 } from '../../client/service';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { recoveryInput } from '../api/api-harness';
 import { waitFor } from '../harness/wait';
+import { recoverAppInputSchema } from '../../workflows/input';
 
 let temporal: TestTemporal;
 const taskQueue = uniqueTaskQueue('svc');
@@ -24,6 +26,11 @@ afterAll(async () => {
   for (const id of started) await temporal.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
   await temporal.close();
 });
+
+/** As an edge does it: parse the raw input once (InvalidInputError on bad input), then start. */
+async function startRecovery(client: TestTemporal['client'], raw: unknown, options: Parameters<typeof startPlan>[2]): ReturnType<typeof startPlan> {
+  return startPlan(client, parseInput(recoverAppInputSchema, raw), options);
+}
 
 async function caught(p: Promise<unknown>): Promise<unknown> {
   try {

@@ -1,0 +1,68 @@
+// The production worker process, whichever edge starts it (`cpr worker`, worker/main.ts): logging with
+// secrets redacted, the Temporal runtime, the metrics servers, the observed worker, and an orderly stop
+// on SIGTERM/SIGINT (stop polling, give running activities shutdownGraceTimeMs, close the metrics server).
+// Each edge resolves the settings (flags, environment); only the log level still defaults to
+// CPR_LOG_LEVEL inside createLogger (worker/logging.ts).
+import type { TLSConfig } from '@temporalio/client';
+import { describeEcpConfig, type EcpConfig } from '../activities/ecp';
+import type { WebhookConfig } from '../activities/webhooks';
+import type { WorkerConfig } from './config';
+import { createLogger, installTemporalRuntime } from './logging';
+import { createMetrics, serveMetrics } from './metrics';
+import { optionsFromConfig, startObservedWorker } from './observed-worker';
+import { waitForSignal } from './signals';
+
+export interface WorkerProcessSettings {
+  temporal: { address: string; namespace: string; tls?: TLSConfig | boolean; apiKey?: string };
+  config: WorkerConfig;
+  ecpConfig: EcpConfig;
+  webhooks?: WebhookConfig;
+  /** Interface and ports of the product and Temporal SDK metrics servers (0 = off). */
+  metrics: { host: string; port: number; sdkPort: number };
+  /** Values the logs must never show (credentials, tokens). */
+  secrets: (string | undefined)[];
+}
+
+/** Environment variables whose values are secrets, for `secrets` (edges read them; this module does not). */
+export const SECRET_VARIABLES = ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'TEMPORAL_API_KEY', 'CPR_WEBHOOK_SECRET', 'CPR_API_TOKEN'] as const;
+
+/**
+ * Runs the worker until a signal (resolves 0) or until it stops by itself or fails (resolves 1).
+ * The caller exits the process: the Temporal Runtime keeps native handles after everything of ours stopped.
+ * Rejects before polling when the metrics port is taken (the error's code is EADDRINUSE) or Temporal is unreachable.
+ */
+export async function runWorkerProcess(settings: WorkerProcessSettings): Promise<number> {
+  const { temporal, config, ecpConfig, webhooks, metrics: ports } = settings;
+  const logger = createLogger({ secrets: settings.secrets });
+  installTemporalRuntime({ logger, ...(ports.sdkPort ? { sdkMetricsBindAddress: `${ports.host}:${ports.sdkPort}` } : {}), shutdownSignals: [] });
+  const metrics = createMetrics({ processMetrics: true });
+  const metricsServer = ports.port ? await serveMetrics(metrics.registry, { port: ports.port, host: ports.host }) : undefined;
+  try {
+    const worker = await startObservedWorker({ ...temporal, ecpConfig, metrics, logger, ...(webhooks ? { webhooks } : {}), ...optionsFromConfig(config) });
+    logger.info(
+      {
+        temporal: temporal.address,
+        namespace: temporal.namespace,
+        taskQueue: config.taskQueue,
+        ecp: describeEcpConfig(ecpConfig),
+        metrics: metricsServer?.url,
+        sdkMetrics: ports.sdkPort ? `http://${ports.host}:${ports.sdkPort}/metrics` : undefined,
+        webhooks: webhooks ? new URL(webhooks.url).host : undefined,
+      },
+      `cpr worker polling task queue '${config.taskQueue}'`,
+    );
+    const signal = await Promise.race([
+      waitForSignal(),
+      worker.done.then(
+        () => undefined,
+        (err: unknown) => void logger.error({ err }, 'worker failed'),
+      ),
+    ]);
+    if (signal) logger.info({ signal }, 'shutting down: finishing running activities');
+    await worker.stop().catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
+    logger.info('cpr worker stopped');
+    return signal ? 0 : 1;
+  } finally {
+    await metricsServer?.close();
+  }
+}
