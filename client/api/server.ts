@@ -11,6 +11,7 @@ import { registerMigrationRoutes } from './migrations';
 import { buildOpenApi } from './openapi';
 import { registerRecoveryRoutes } from './recoveries';
 import { RouteTable } from './routes';
+import { registerSchemaRoutes } from './schemas-route';
 import { healthBody } from './schemas';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -88,6 +89,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   registerRecoveryRoutes(deps);
   await registerMigrationRoutes(app, deps);
+  registerSchemaRoutes(routes);
 
   let document: Record<string, unknown> | undefined;
   routes.add({
