@@ -16,7 +16,9 @@ import { demoInput, openLab, type Lab } from '../workflows/emulator-harness';
 
 const ROOT = join(__dirname, '..', '..');
 const PYTHON_DIR = join(ROOT, '.python');
-export const PYTHON_SDK_INSTALL = 'python3 -m pip install --target .python temporalio==1.35.0';
+const PYTHON_SDK_INSTALL = 'python3 -m pip install --target .python -r examples/python/requirements.txt';
+/** The pinned SDK version, from the one place it is written. */
+const PINNED_SDK = /^temporalio==(\S+)$/m.exec(readFileSync(join(ROOT, 'examples', 'python', 'requirements.txt'), 'utf8'))![1]!;
 const EventType = proto.api.enums.v1.EventType;
 
 interface ChildOutcome {
@@ -69,8 +71,8 @@ async function eventTypes(workflowId: string): Promise<proto.api.history.v1.IHis
 
 describe('a Python parent workflow (examples/python)', () => {
   it('starts recoverApp children with REQUEST_CANCEL, cancels one, reads results, and survives its own termination', async () => {
-    if (!existsSync(join(PYTHON_DIR, 'temporalio'))) {
-      throw new Error(`The Temporal Python SDK is not installed in .python/. Install it with:\n  ${PYTHON_SDK_INSTALL}\n(.ci/run does this)`);
+    if (!existsSync(join(PYTHON_DIR, `temporalio-${PINNED_SDK}.dist-info`))) {
+      throw new Error(`The Temporal Python SDK ${PINNED_SDK} is not installed in .python/. Install it with:\n  ${PYTHON_SDK_INSTALL}\n(.ci/run does this)`);
     }
     lab = await openLab(temporal, { recoverDurationMs: 300_000 }); // ~3 s per vendor task: time to cancel mid-run
     const l = lab;
