@@ -39,12 +39,28 @@ export function buildSchemas(): Record<string, JsonSchema> {
     withHeader(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as JsonSchema, title, description);
 
   return {
-    'recover-app-input': fromZod(recoverAppInputSchema, 'recoverApp input', `The argument of the recoverApp workflow (fields with a default may be omitted). ${INPUT_NOTE}`),
-    'recover-app-result': fromType('RecoveryResult', 'recoverApp result', 'What the recoverApp workflow returns; also its outcome when it was cancelled (outcome "cancelled").'),
+    'recover-app-input': fromZod(
+      recoverAppInputSchema,
+      'recoverApp input',
+      `The argument of the recoverApp workflow (fields with a default may be omitted). ${INPUT_NOTE}`,
+    ),
+    'recover-app-result': fromType(
+      'RecoveryResult',
+      'recoverApp result',
+      'What the recoverApp workflow returns; also its outcome when it was cancelled (outcome "cancelled").',
+    ),
     'recovery-progress': fromType('RecoveryProgress', 'recoverApp progress', 'The answer of the recoverApp "progress" query.'),
-    'bulk-migration-input': fromZod(migrationPlanSchema, 'bulkMigration input', `The argument of the bulkMigration workflow: the migration plan. ${INPUT_NOTE} A backup may appear in one item only.`),
+    'bulk-migration-input': fromZod(
+      migrationPlanSchema,
+      'bulkMigration input',
+      `The argument of the bulkMigration workflow: the migration plan. ${INPUT_NOTE} A backup may appear in one item only.`,
+    ),
     'bulk-migration-result': fromType('MigrationResult', 'bulkMigration result', 'What the bulkMigration workflow returns.'),
-    'migration-progress': fromType('MigrationProgress', 'bulkMigration progress', 'The answer of the bulkMigration "migrationProgress" query.'),
+    'migration-progress': fromType(
+      'MigrationProgress',
+      'bulkMigration progress',
+      'The answer of the bulkMigration "migrationProgress" query.',
+    ),
   };
 }
 

@@ -28,7 +28,12 @@ export function registerSchemaRoutes(routes: RouteTable): void {
     summary: 'Names of the published JSON Schemas',
     tags: ['schemas'],
     auth: false,
-    responses: { 200: { description: 'Schema names and their paths', schema: z.object({ schemas: z.array(z.object({ name: z.string(), path: z.string() })) }) } },
+    responses: {
+      200: {
+        description: 'Schema names and their paths',
+        schema: z.object({ schemas: z.array(z.object({ name: z.string(), path: z.string() })) }),
+      },
+    },
     handler: async () => ({ schemas: names.map((name) => ({ name, path: `/v1/schemas/${name}` })) }),
   });
   routes.add({
@@ -39,7 +44,10 @@ export function registerSchemaRoutes(routes: RouteTable): void {
     tags: ['schemas'],
     auth: false,
     params: z.strictObject({ name: z.string().describe(`one of ${names.join(', ')}`) }),
-    responses: { 200: { description: 'The JSON Schema', contentType: 'application/schema+json' }, 404: { description: 'No schema of that name' } },
+    responses: {
+      200: { description: 'The JSON Schema', contentType: 'application/schema+json' },
+      404: { description: 'No schema of that name' },
+    },
     handler: async ({ params, reply }) => {
       const schema = Object.hasOwn(PUBLISHED_SCHEMAS, params.name) ? PUBLISHED_SCHEMAS[params.name] : undefined;
       if (!schema) throw new NotFoundError('schema', params.name);

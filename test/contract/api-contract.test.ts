@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await temporal.client.workflow.getHandle(startedId).terminate('test cleanup').catch(() => undefined);
+  await temporal.client.workflow
+    .getHandle(startedId)
+    .terminate('test cleanup')
+    .catch(() => undefined);
   await api.close();
   await temporal.close();
 });
@@ -30,10 +33,21 @@ describe('GET /v1/schemas', () => {
     const index = await api.call('GET', '/v1/schemas', { token: null });
     expect(index.status).toBe(200);
     const names = index.json.schemas.map((s: { name: string }) => s.name).sort();
-    expect(names).toEqual(['bulk-migration-input', 'bulk-migration-result', 'migration-progress', 'recover-app-input', 'recover-app-result', 'recovery-progress']);
+    expect(names).toEqual([
+      'bulk-migration-input',
+      'bulk-migration-result',
+      'migration-progress',
+      'recover-app-input',
+      'recover-app-result',
+      'recovery-progress',
+    ]);
     for (const name of names) {
       const res = await api.call('GET', `/v1/schemas/${name}`, { token: null });
-      expect({ name, status: res.status, type: res.headers.get('content-type') }).toEqual({ name, status: 200, type: 'application/schema+json; charset=utf-8' });
+      expect({ name, status: res.status, type: res.headers.get('content-type') }).toEqual({
+        name,
+        status: 200,
+        type: 'application/schema+json; charset=utf-8',
+      });
       expect(res.json).toEqual(JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'schemas', `${name}.json`), 'utf8')));
     }
   });
@@ -48,9 +62,15 @@ describe('GET /v1/schemas', () => {
 
 describe('list filters in any casing', () => {
   it('parses status, outcome and phase case-insensitively into the answer casing', () => {
-    expect(parseListFilter({ status: 'running', outcome: 'SUCCEEDED', phase: 'Verify' })).toMatchObject({ status: 'Running', outcome: 'succeeded', phase: 'verify' });
+    expect(parseListFilter({ status: 'running', outcome: 'SUCCEEDED', phase: 'Verify' })).toMatchObject({
+      status: 'Running',
+      outcome: 'succeeded',
+      phase: 'verify',
+    });
     expect(parseListFilter({ status: 'CONTINUEDASNEW' }).status).toBe('ContinuedAsNew');
-    expect(buildListQuery({ status: 'completed', outcome: 'Cancelled' })).toBe("CprKind = 'recovery' AND CprOutcome = 'cancelled' AND ExecutionStatus = 'Completed'");
+    expect(buildListQuery({ status: 'completed', outcome: 'Cancelled' })).toBe(
+      "CprKind = 'recovery' AND CprOutcome = 'cancelled' AND ExecutionStatus = 'Completed'",
+    );
   });
 
   it('the API finds a running recovery with ?status=running and answers "Running"', async () => {
@@ -64,7 +84,9 @@ describe('list filters in any casing', () => {
   it('still refuses an unknown value, naming the field and the accepted values', async () => {
     const res = await api.call('GET', '/v1/recoveries?status=runnin');
     expect(res.status).toBe(400);
-    expect(res.json.issues).toEqual([{ field: 'status', rule: 'must be one of Running, Completed, Failed, Canceled, Terminated, ContinuedAsNew, TimedOut (any casing)' }]);
+    expect(res.json.issues).toEqual([
+      { field: 'status', rule: 'must be one of Running, Completed, Failed, Canceled, Terminated, ContinuedAsNew, TimedOut (any casing)' },
+    ]);
   });
 });
 

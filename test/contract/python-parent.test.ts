@@ -29,7 +29,12 @@ interface ChildOutcome {
 }
 interface PythonReport {
   cancelOne: { parentWorkflowId: string; progressBeforeCancel: { workflowId: string; phase: string }; children: ChildOutcome[] };
-  terminatedParent: { parentWorkflowId: string; childWorkflowId: string; progressBeforeTerminate: { phase: string }; childResult: RecoveryResult };
+  terminatedParent: {
+    parentWorkflowId: string;
+    childWorkflowId: string;
+    progressBeforeTerminate: { phase: string };
+    childResult: RecoveryResult;
+  };
 }
 
 let temporal: TestTemporal;
@@ -72,7 +77,9 @@ async function eventTypes(workflowId: string): Promise<proto.api.history.v1.IHis
 describe('a Python parent workflow (examples/python)', () => {
   it('starts recoverApp children with REQUEST_CANCEL, cancels one, reads results, and survives its own termination', async () => {
     if (!existsSync(join(PYTHON_DIR, `temporalio-${PINNED_SDK}.dist-info`))) {
-      throw new Error(`The Temporal Python SDK ${PINNED_SDK} is not installed in .python/. Install it with:\n  ${PYTHON_SDK_INSTALL}\n(.ci/run does this)`);
+      throw new Error(
+        `The Temporal Python SDK ${PINNED_SDK} is not installed in .python/. Install it with:\n  ${PYTHON_SDK_INSTALL}\n(.ci/run does this)`,
+      );
     }
     lab = await openLab(temporal, { recoverDurationMs: 300_000 }); // ~3 s per vendor task: time to cancel mid-run
     const l = lab;
@@ -98,7 +105,9 @@ describe('a Python parent workflow (examples/python)', () => {
     const { python, holders } = await worker.runUntil(async () => {
       const ran = await runPython(configPath, 150_000);
       const held = await Promise.all(
-        targets.map((id) => temporal.client.workflow.getHandle(leaseRegistryWorkflowId(leaseShardOf(id), l.leasePrefix)).query(leasesQuery, [id])),
+        targets.map((id) =>
+          temporal.client.workflow.getHandle(leaseRegistryWorkflowId(leaseShardOf(id), l.leasePrefix)).query(leasesQuery, [id]),
+        ),
       );
       return { python: ran, holders: held.flat() };
     });
@@ -107,26 +116,45 @@ describe('a Python parent workflow (examples/python)', () => {
 
     // What the Python side saw.
     const [finished, cancelled] = report.cancelOne.children;
-    expect(finished).toMatchObject({ workflow_id: `${idPrefix}-finishes`, failure_type: null, result: { outcome: 'succeeded', counts: { verified: 2 } } });
+    expect(finished).toMatchObject({
+      workflow_id: `${idPrefix}-finishes`,
+      failure_type: null,
+      result: { outcome: 'succeeded', counts: { verified: 2 } },
+    });
     expect(['recover', 'poll']).toContain(report.cancelOne.progressBeforeCancel.phase);
     expect(cancelled).toMatchObject({
       workflow_id: `${idPrefix}-cancelled`,
       failure_type: null,
-      result: { outcome: 'cancelled', cancelRequested: true, counts: { total: 2, verified: 0 }, backups: [{ backupFileId: DEMO_BACKUP_2, released: false, keptBecause: 'cancelled' }] },
+      result: {
+        outcome: 'cancelled',
+        cancelRequested: true,
+        counts: { total: 2, verified: 0 },
+        backups: [{ backupFileId: DEMO_BACKUP_2, released: false, keptBecause: 'cancelled' }],
+      },
     });
     expect(['recover', 'poll']).toContain(report.terminatedParent.progressBeforeTerminate.phase);
-    expect(report.terminatedParent.childResult).toMatchObject({ outcome: 'cancelled', cancelRequested: true, backups: [{ released: false, keptBecause: 'cancelled' }] });
+    expect(report.terminatedParent.childResult).toMatchObject({
+      outcome: 'cancelled',
+      cancelRequested: true,
+      backups: [{ released: false, keptBecause: 'cancelled' }],
+    });
 
     // The results Python read are valid against the published result schema.
-    const validResult = new Ajv2020({ strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'docs', 'schemas', 'recover-app-result.json'), 'utf8')));
+    const validResult = new Ajv2020({ strict: false }).compile(
+      JSON.parse(readFileSync(join(ROOT, 'docs', 'schemas', 'recover-app-result.json'), 'utf8')),
+    );
     for (const result of [finished!.result, cancelled!.result, report.terminatedParent.childResult]) expect(validResult(result)).toBe(true);
 
     // Temporal's record: children started with REQUEST_CANCEL, cancelled children Completed (not Terminated).
     for (const parentId of [report.cancelOne.parentWorkflowId, report.terminatedParent.parentWorkflowId]) {
-      const starts = (await eventTypes(parentId)).filter((e) => e.eventType === EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED);
+      const starts = (await eventTypes(parentId)).filter(
+        (e) => e.eventType === EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+      );
       expect(starts.length).toBeGreaterThan(0);
       for (const start of starts) {
-        expect(start.startChildWorkflowExecutionInitiatedEventAttributes?.parentClosePolicy).toBe(proto.api.enums.v1.ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL);
+        expect(start.startChildWorkflowExecutionInitiatedEventAttributes?.parentClosePolicy).toBe(
+          proto.api.enums.v1.ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+        );
         expect(start.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name).toBe('recoverApp');
       }
     }

@@ -13,8 +13,14 @@ describe('docs/schemas', () => {
   const generated = buildSchemas();
 
   it('are up to date with the zod schemas and result types (run `npm run schemas` when this fails)', () => {
-    const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')).sort();
-    expect(files).toEqual(Object.keys(generated).map((name) => `${name}.json`).sort());
+    const files = readdirSync(SCHEMA_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    expect(files).toEqual(
+      Object.keys(generated)
+        .map((name) => `${name}.json`)
+        .sort(),
+    );
     for (const [name, schema] of Object.entries(generated)) {
       expect({ name, text: committed(name) }).toEqual({ name, text: serialise(schema) });
     }
@@ -36,8 +42,11 @@ interface RecordedRun {
 
 /** The first workflow input and the completion result of a recorded history, decoded from json/plain payloads. */
 function recordedRun(file: string): RecordedRun {
-  const history = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as { events: Record<string, { input?: Payloads; result?: Payloads }>[] };
-  const decode = (p?: Payloads): unknown => (p?.payloads?.[0] ? JSON.parse(Buffer.from(p.payloads[0].data, 'base64').toString('utf8')) : undefined);
+  const history = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as {
+    events: Record<string, { input?: Payloads; result?: Payloads }>[];
+  };
+  const decode = (p?: Payloads): unknown =>
+    p?.payloads?.[0] ? JSON.parse(Buffer.from(p.payloads[0].data, 'base64').toString('utf8')) : undefined;
   const started = history.events.find((e) => e.workflowExecutionStartedEventAttributes)?.workflowExecutionStartedEventAttributes;
   const completed = history.events.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
   return { file, input: decode(started?.input), result: decode(completed?.result) };
@@ -60,11 +69,19 @@ describe('recorded runs validate against the published schemas', () => {
     for (const run of runs) {
       // A continued run's input is the workflow's own continuation, not caller input.
       if (!(typeof run.input === 'object' && run.input !== null && 'continuation' in run.input)) {
-        expect({ file: run.file, valid: validInput(run.input), errors: validInput.errors ?? null }).toEqual({ file: run.file, valid: true, errors: null });
+        expect({ file: run.file, valid: validInput(run.input), errors: validInput.errors ?? null }).toEqual({
+          file: run.file,
+          valid: true,
+          errors: null,
+        });
       }
       if (run.result === undefined) continue;
       results++;
-      expect({ file: run.file, valid: validResult(run.result), errors: validResult.errors ?? null }).toEqual({ file: run.file, valid: true, errors: null });
+      expect({ file: run.file, valid: validResult(run.result), errors: validResult.errors ?? null }).toEqual({
+        file: run.file,
+        valid: true,
+        errors: null,
+      });
     }
     expect(results).toBeGreaterThan(0);
   });
@@ -72,7 +89,11 @@ describe('recorded runs validate against the published schemas', () => {
   it('the cancelled emulator run is a Completed result with outcome cancelled', () => {
     const run = recordedRun('recover-app.emulator-cancelled.json');
     expect(validator('recover-app-result')(run.result)).toBe(true);
-    expect(run.result).toMatchObject({ outcome: 'cancelled', cancelRequested: true, backups: [{ released: false, keptBecause: 'cancelled' }] });
+    expect(run.result).toMatchObject({
+      outcome: 'cancelled',
+      cancelRequested: true,
+      backups: [{ released: false, keptBecause: 'cancelled' }],
+    });
   });
 
   it('rejects what callers got wrong by trial: the API-only requestId, an unknown field, a capitalised enum', () => {
