@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildListQuery, parseListFilter } from '../../client/service';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+import { runCli } from '../cli/run-cli';
 import { eventually, recoveryInput, startApi, type ApiUnderTest } from '../api/api-harness';
 
 let temporal: TestTemporal;
@@ -79,6 +80,20 @@ describe('list filters in any casing', () => {
       const row = res.find((r: { workflowId: string }) => r.workflowId === startedId);
       expect({ query, status: row?.status }).toEqual({ query, status: 'Running' });
     }
+  });
+
+  it('the CLI takes --status, --phase and --outcome in any casing', async () => {
+    const env = { CPR_TEMPORAL_ADDRESS: temporal.address, CPR_TEMPORAL_NAMESPACE: temporal.namespace };
+    await eventuallyListed('/v1/recoveries?limit=1000');
+    const listed = await runCli(['list', '--status', 'RUNNING', '--phase', 'Preflight', '--limit', '1000', '--output', 'json'], env);
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: '' });
+    const row = (JSON.parse(listed.stdout) as { workflowId: string; status: string; phase: string }[]).find(
+      (r) => r.workflowId === startedId,
+    );
+    expect(row).toMatchObject({ status: 'Running', phase: 'preflight' });
+    const wrong = await runCli(['list', '--outcome', 'great'], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--outcome');
   });
 
   it('still refuses an unknown value, naming the field and the accepted values', async () => {
