@@ -82,7 +82,8 @@ async function recover(workflowId: string, taskQueue: string, plan: RecoverAppIn
     workflowId,
     args: [plan],
     // If this workflow is cancelled or closes, the recovery is asked to stop and clean up (leases
-    // released, backups kept), and we wait until it has.
+    // released, backups kept), and we wait until it has. Never leave the default TERMINATE: a terminated
+    // parent would kill the recovery mid-run, its vendor tasks still running (docs/contract.md).
     parentClosePolicy: 'REQUEST_CANCEL',
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
   });

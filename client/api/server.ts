@@ -12,6 +12,7 @@ import { buildOpenApi } from './openapi';
 import { registerRecoveryRoutes } from './recoveries';
 import { registerScheduleRoutes } from './schedules';
 import { RouteTable } from './routes';
+import { registerSchemaRoutes } from './schemas-route';
 import { healthBody } from './schemas';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -90,6 +91,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerRecoveryRoutes(deps);
   registerMigrationRoutes(deps);
   registerScheduleRoutes(deps);
+  registerSchemaRoutes(routes);
 
   let document: Record<string, unknown> | undefined;
   routes.add({

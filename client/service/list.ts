@@ -10,11 +10,24 @@ import { counters, RECOVERY_KIND, RUN_STATUSES, statusName, type RunStatus } fro
 export const RUN_OUTCOMES = ['succeeded', 'partial', 'failed', 'cancelled'] as const;
 export const MAX_LIST_LIMIT = 1000;
 
+/**
+ * A filter value in any casing (`running`, `RUNNING`, `Running`), parsed to the one casing answers use:
+ * Temporal's status names capitalised, the product's phases and outcomes lower case (docs/contract.md).
+ */
+function anyCasing<const T extends readonly [string, ...string[]]>(values: T) {
+  const rule = `must be one of ${values.join(', ')} (any casing)`;
+  return z
+    .string(rule)
+    .describe(`one of ${values.join(', ')}; any casing is accepted`)
+    .transform((value) => values.find((known) => known.toLowerCase() === value.toLowerCase()) ?? value)
+    .pipe(z.enum(values, rule));
+}
+
 export const listFilterSchema = z.strictObject({
   backupFileId: z.string().regex(BACKUP_FILE_ID, 'must be a backup file ID like bf-xxxxxxxxxxxxxxxxx').optional(),
-  phase: z.enum(PHASES as [Phase, ...Phase[]], 'must be one of ' + PHASES.join(', ')).optional(),
-  status: z.enum(RUN_STATUSES, 'must be one of ' + RUN_STATUSES.join(', ')).optional(),
-  outcome: z.enum(RUN_OUTCOMES, 'must be one of ' + RUN_OUTCOMES.join(', ')).optional(),
+  phase: anyCasing(PHASES as [Phase, ...Phase[]]).optional(),
+  status: anyCasing(RUN_STATUSES).optional(),
+  outcome: anyCasing(RUN_OUTCOMES).optional(),
   limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_LIST_LIMIT, `must be at most ${MAX_LIST_LIMIT}`).default(50),
 });
 
