@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { buildListQuery, parseListFilter } from '../../client/service';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { runCli } from '../cli/run-cli';
-import { eventually, recoveryInput, startApi, type ApiUnderTest } from '../api/api-harness';
+import { recoveryInput, startApi, type ApiUnderTest } from '../api/api-harness';
+import { waitFor } from '../harness/wait';
 
 let temporal: TestTemporal;
 let api: ApiUnderTest;
@@ -107,7 +108,7 @@ describe('list filters in any casing', () => {
 
 /** Visibility is eventually consistent: wait until the started run is listed. */
 async function eventuallyListed(path: string): Promise<{ workflowId: string; status: string }[]> {
-  return eventually(`${path} lists ${startedId}`, async () => {
+  return waitFor(`${path} lists ${startedId}`, async () => {
     const res = await api.call('GET', path);
     expect(res.status).toBe(200);
     const rows = res.json.recoveries as { workflowId: string; status: string }[];
