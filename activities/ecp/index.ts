@@ -9,4 +9,4 @@ export { pages, collectAll, describeTasksByIds, describeInstancesByIds } from '.
 export type { FetchPage, PagingOptions, DescribeTasksByIdsOptions } from './paging';
 export { parseVendorTime } from './wire';
 export { normaliseInvocationStatus } from './mappers';
-export { MAX_INSTANCES_PER_CALL, MAX_BACKUP_FILES_PER_CALL, MAX_TASK_IDS_PER_CALL, MAX_PACKAGES_PER_CALL, MAX_PAGE_SIZE } from './validate';
+export * from './vendor-facts';
