@@ -1,7 +1,7 @@
 export * from './types';
-export { loadEcpConfig, describeEcpConfig, EcpConfigError } from './config';
+export { loadEcpConfig, describeEcpConfig, maskAccessKeyId, EcpConfigError } from './config';
 export type { EcpConfig, EcpStaticCredentials, EcpConfigSummary, LoadEcpConfigOptions } from './config';
-export { createCallApi } from './call';
+export { createCallApi, ECP_ACTIONS } from './call';
 export type { CallApi, CallResult, EcpAction, EcpCallEvent, EcpHooks, WireBody, WireQuery } from './call';
 export { EcpError, classifyError, isRetryable, isEcpError, scrubMessage } from './errors';
 export { createEcpClient, createEcpClientFromCall } from './operations';

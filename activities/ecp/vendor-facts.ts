@@ -201,21 +201,24 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     basis: 'documented',
     fact: 'Requests are signed ACS3-HMAC-SHA256 (V3) by the vendor library; credentials come from the @alicloud/credentials default chain.',
     reliedOnBy: 'every vendor call (activities/ecp/call.ts)',
-    whenDifferent: 'Auth failures are classified `auth` and never retried; the target fails with the vendor code. `cpr doctor` names the credential source and the code.',
+    whenDifferent:
+      'Auth failures are classified `auth` and never retried; the target fails with the vendor code. `cpr doctor` names the credential source and the code.',
   },
   {
     id: 'clock-skew',
     basis: 'assumed',
     fact: `A request whose signing time is more than ${SIGNATURE_MAX_CLOCK_SKEW_MS / 60_000} minutes from the server's clock is refused with ${CLOCK_SKEW_ERROR_CODE} (documented for V2 signatures, assumed for V3).`,
     reliedOnBy: 'every vendor call',
-    whenDifferent: "Classified `auth`, not retried. `cpr doctor` compares the local clock with the server's Date header and warns past 5 minutes, blocks past 15.",
+    whenDifferent:
+      "Classified `auth`, not retried. `cpr doctor` compares the local clock with the server's Date header and warns past 5 minutes, blocks past 15.",
   },
   {
     id: 'gateway-error-codes',
     basis: 'documented',
     fact: 'Common gateway codes: Throttling* (HTTP 400 or 429), SignatureDoesNotMatch, InvalidAccessKeyId.*, Forbidden*, ServiceUnavailable, InternalError, SignatureNonceUsed; error bodies are JSON with Code, Message, RequestId.',
     reliedOnBy: 'error classification (activities/ecp/errors.ts)',
-    whenDifferent: 'Unknown codes fall to generic rules: 5xx and unparsable replies are transient; other 4xx are `invalid`/`notFound` by prefix, else `unknown` (not retried).',
+    whenDifferent:
+      'Unknown codes fall to generic rules: 5xx and unparsable replies are transient; other 4xx are `invalid`/`notFound` by prefix, else `unknown` (not retried).',
   },
   {
     id: 'operation-error-codes',
@@ -230,7 +233,8 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     basis: 'assumed',
     fact: 'RecoverApp, RunCommand and DeleteBackupFile reject the whole call synchronously when one listed item is unfit (all-or-nothing), and the message names the item.',
     reliedOnBy: 'submitRecoveries, runCommandAndCollect, releaseBackups (splitting on the named ID, else halving)',
-    whenDifferent: 'If the vendor accepts part of a call, only instances with a TaskId in the reply are tracked; the others get NoTaskReturned. If the message names nothing, the call is halved until the unfit item is alone.',
+    whenDifferent:
+      'If the vendor accepts part of a call, only instances with a TaskId in the reply are tracked; the others get NoTaskReturned. If the message names nothing, the call is halved until the unfit item is alone.',
   },
   {
     id: 'recoverapp-no-client-token',
@@ -251,21 +255,24 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     basis: 'documented',
     fact: `Instance statuses: ${INSTANCE_STATUSES.join(', ')}. RecoverApp needs ${INSTANCE_READY}. StartAndroidInstance is allowed from ${STARTABLE_INSTANCE_STATUSES.join(', ')}.`,
     reliedOnBy: 'preflight (targets must be RUNNING), restartRecoverFailed',
-    whenDifferent: 'Any status other than RUNNING is not RUNNING: the target is refused with the raw status in its reason. `cpr doctor` flags statuses not in this list.',
+    whenDifferent:
+      'Any status other than RUNNING is not RUNNING: the target is refused with the raw status in its reason. `cpr doctor` flags statuses not in this list.',
   },
   {
     id: 'recovery-instance-path',
     basis: 'assumed',
     fact: `During an app recovery the instance goes ${RECOVERY_INSTANCE_PATH.before} -> ${RECOVERY_INSTANCE_PATH.during} (Rate 0..100) -> ${RECOVERY_INSTANCE_PATH.succeeded}, or ${RECOVERY_INSTANCE_PATH.failed} (with ErrorCode) when the task fails.`,
     reliedOnBy: 'restartRecoverFailed (starts RECOVER_FAILED instances before a retry), RunCommand isolation while RECOVERING',
-    whenDifferent: 'Task status, not instance status, decides success. An instance left in another state after a failed task is not started; RecoverApp\'s own check then refuses or accepts it, and the target fails naming the status.',
+    whenDifferent:
+      "Task status, not instance status, decides success. An instance left in another state after a failed task is not started; RecoverApp's own check then refuses or accepts it, and the target fails naming the status.",
   },
   {
     id: 'backup-statuses',
     basis: 'documented',
     fact: `Backup file statuses: ${BACKUP_FILE_STATUSES.join(', ')}. RecoverApp needs ${BACKUP_READY}.`,
     reliedOnBy: 'preflight (backup must be AVAILABLE), releaseBackups',
-    whenDifferent: 'Any status other than AVAILABLE blocks the recovery with the raw status in the reason. `cpr doctor` flags statuses not in this list.',
+    whenDifferent:
+      'Any status other than AVAILABLE blocks the recovery with the raw status in the reason. `cpr doctor` flags statuses not in this list.',
   },
   {
     id: 'backup-during-recovery',
@@ -279,62 +286,71 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     basis: 'assumed',
     fact: `DeleteBackupFile is asynchronous (${BACKUP_BEING_DELETED}, then gone); deleting an unknown or already deleted file is refused with ${OPERATION_ERROR_CODES.backupNotFound}.`,
     reliedOnBy: 'releaseBackups',
-    whenDifferent: 'A refused delete counts as released only when DescribeBackupFiles shows the file gone or DELETING; otherwise release fails with both observations in its reason.',
+    whenDifferent:
+      'A refused delete counts as released only when DescribeBackupFiles shows the file gone or DELETING; otherwise release fails with both observations in its reason.',
   },
   {
     id: 'task-statuses',
     basis: 'documented',
     fact: `Task statuses: ${TASK_STATUSES.join(', ')}; ${TASK_STATUSES_SUCCEEDED.join(', ')} is success, ${TASK_STATUSES_FAILED.join(', ')} end without success.`,
     reliedOnBy: 'pollTasks, snapshot tasks',
-    whenDifferent: 'An unknown status is treated as still running until the task deadline, then the task is reported TaskTimeout (retryable). `cpr doctor` flags statuses not in this list.',
+    whenDifferent:
+      'An unknown status is treated as still running until the task deadline, then the task is reported TaskTimeout (retryable). `cpr doctor` flags statuses not in this list.',
   },
   {
     id: 'task-failure-codes',
     basis: 'assumed',
     fact: `Failed tasks carry ErrorCode/ErrorMsg. Assumed permanent: ${PERMANENT_TASK_FAILURE_CODES.join(', ')}; assumed transient: ${TRANSIENT_TASK_FAILURE_CODES.join(', ')}.`,
     reliedOnBy: 'pollTasks (isRetryableFailure) and the recovery retry decision',
-    whenDifferent: 'Today an unknown code is retried until attempts run out, with the vendor code and message kept in the reason. `cpr doctor` flags unknown codes it sees on recent tasks.',
+    whenDifferent:
+      'Today an unknown code is retried until attempts run out, with the vendor code and message kept in the reason. `cpr doctor` flags unknown codes it sees on recent tasks.',
   },
   {
     id: 'task-type',
     basis: 'assumed',
     fact: 'The TaskType of a RecoverApp task is undocumented.',
     reliedOnBy: 'reconciliation after an ambiguous RecoverApp',
-    whenDifferent: 'The product never filters on it: it tracks returned TaskIds, and during reconciliation adopts any task whose type is not a known non-recovery type.',
+    whenDifferent:
+      'The product never filters on it: it tracks returned TaskIds, and during reconciliation adopts any task whose type is not a known non-recovery type.',
   },
   {
     id: 'invocation-statuses',
     basis: 'documented',
     fact: `Invocation statuses ${INVOCATION_STATUSES.join(', ')}, spelled in upper or title case depending on the source.`,
     reliedOnBy: 'runCommandAndCollect (verification and preflight reads)',
-    whenDifferent: 'Compared case-insensitively; an unknown status counts as still running until the command timeout plus a grace period, then TIMEOUT (not verified, backup kept).',
+    whenDifferent:
+      'Compared case-insensitively; an unknown status counts as still running until the command timeout plus a grace period, then TIMEOUT (not verified, backup kept).',
   },
   {
     id: 'command-output',
     basis: 'documented',
-    fact: 'DescribeInvocations (marked deprecated by the vendor) returns each instance\'s Output; the shell offers pm, dumpsys, find, stat, sha256sum, cat, ls and can read /data/data/<package> (readability assumed).',
+    fact: "DescribeInvocations (marked deprecated by the vendor) returns each instance's Output; the shell offers pm, dumpsys, find, stat, sha256sum, cat, ls and can read /data/data/<package> (readability assumed).",
     reliedOnBy: 'verification (docs/verification-commands.md)',
-    whenDifferent: 'Missing output or an unreadable data dir makes verification fail (VerificationError or DataMismatch): the backup is kept, never deleted unverified.',
+    whenDifferent:
+      'Missing output or an unreadable data dir makes verification fail (VerificationError or DataMismatch): the backup is kept, never deleted unverified.',
   },
   {
     id: 'list-limits',
     basis: 'assumed',
     fact: `At most ${MAX_INSTANCES_PER_CALL} instances per call (documented for RunCommand and DescribeInvocations only), ${MAX_BACKUP_FILES_PER_CALL} backup files per delete, ${MAX_TASK_IDS_PER_CALL} task IDs per DescribeTasks, MaxResults 1..${MAX_PAGE_SIZE} (documented).`,
     reliedOnBy: 'the typed client (activities/ecp/validate.ts) and every chunked activity',
-    whenDifferent: 'A lower real cap shows as an InvalidParameter rejection of the whole call; lower the limit here. A higher one only costs extra calls.',
+    whenDifferent:
+      'A lower real cap shows as an InvalidParameter rejection of the whole call; lower the limit here. A higher one only costs extra calls.',
   },
   {
     id: 'rate-limits',
     basis: 'assumed',
     fact: 'No eds-aic QPS limits are published.',
     reliedOnBy: 'the per-action rate limiter (CPR_VENDOR_QPS, default 10 per action per worker)',
-    whenDifferent: 'Throttling replies are retried with backoff inside the activity and only slow the run down. `cpr doctor` checks the configured limits are plausible.',
+    whenDifferent:
+      'Throttling replies are retried with backoff inside the activity and only slow the run down. `cpr doctor` checks the configured limits are plausible.',
   },
   {
     id: 'time-formats',
     basis: 'documented',
     fact: 'Times come as ISO 8601 (tasks) or `YYYY-MM-DD HH:mm:ss` (backups, invocations); the zone of the latter is undocumented and read as UTC (assumed).',
     reliedOnBy: 'reconciliation windows (task StartTime), reports',
-    whenDifferent: 'An unparsable time is treated as absent; reconciliation then also excludes tasks by finish time, so a zone error cannot adopt an older attempt\'s task.',
+    whenDifferent:
+      "An unparsable time is treated as absent; reconciliation then also excludes tasks by finish time, so a zone error cannot adopt an older attempt's task.",
   },
 ];
