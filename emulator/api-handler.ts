@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { CallOutcome } from './call-log';
+import type { EmulatorConfig } from './config';
+import { dialectError } from './dialect';
 import { headerRecord, sendHtml, sendJson, splitUrl } from './http-util';
 import { newRequestId } from './ids';
 import type { CallEffects, ResponseBody } from './ops/context';
@@ -19,7 +21,11 @@ interface Reply {
   body?: ResponseBody;
   html?: string;
   code?: string;
+  headers?: Record<string, string>;
 }
+
+/** Seconds a throttled client is told to wait when the reply carries `Retry-After`. */
+const RETRY_AFTER_SECONDS = 1;
 
 /** The vendor API on `POST /`: parse, authenticate, throttle, inject faults, run the operation, log. */
 export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -42,6 +48,9 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
     }
     const query = parseQueryString(rawQuery);
     action = headers['x-acs-action'] ?? query.Action ?? '';
+    if (runtime.outage.current(now)?.mode === '5xx') {
+      throw new ApiError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
+    }
     const version = headers['x-acs-version'] ?? query.Version;
     if (version !== API_VERSION) {
       throw new ApiError(400, 'NoSuchVersion', `The specified version "${version ?? ''}" is not supported; use ${API_VERSION}.`);
@@ -56,7 +65,7 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
     if (!handler)
       throw new ApiError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method. (${action})`);
 
-    const caller = runtime.authenticator.authenticate({ method: req.method, path, query, headers, body }, now);
+    const caller = runtime.authenticator.authenticate({ method: req.method, path, query, headers, body }, runtime.clientClock(now));
     const config = runtime.config;
     const qps = config.qpsOverrides[action] ?? config.qpsPerAction;
     if (!runtime.rateLimiter.tryTake(caller.accessKeyId, action, qps, now)) {
@@ -79,7 +88,10 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
       reply = { status: 200, body: responseBody };
     }
   } catch (error) {
-    reply = replyForError(error, requestId, hostId);
+    reply = replyForError(error, requestId, hostId, runtime.config);
+    if (reply.code?.startsWith('Throttling') && runtime.nextThrottleGetsRetryAfter()) {
+      reply.headers = { 'retry-after': String(RETRY_AFTER_SECONDS) };
+    }
   }
 
   const outcome: CallOutcome = faults.lost
@@ -95,7 +107,7 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
   } else {
     if (faults.slow) await sleep(runtime.config.slowReplyMs);
     if (reply.html !== undefined) sendHtml(res, reply.status, reply.html);
-    else sendJson(res, reply.status, reply.body, { 'x-acs-request-id': requestId });
+    else sendJson(res, reply.status, reply.body, { 'x-acs-request-id': requestId, ...reply.headers });
   }
   runtime.callLog.record({
     time: now,
@@ -111,9 +123,12 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
   });
 }
 
-function replyForError(error: unknown, requestId: string, hostId: string): Reply {
+function replyForError(error: unknown, requestId: string, hostId: string, config: EmulatorConfig): Reply {
   if (error instanceof ApiError) {
-    return { status: error.httpStatus, code: error.code, body: errorBody(requestId, hostId, error.code, error.message) };
+    const { code, message } = config.renameErrorCodes
+      ? dialectError(error.code, error.message, config.dialectSeed)
+      : { code: error.code, message: error.message };
+    return { status: error.httpStatus, code, body: errorBody(requestId, hostId, code, message) };
   }
   // A bug in the emulator must still look like the vendor's failure mode, and be visible.
   process.stderr.write(`[emulator] internal error: ${error instanceof Error ? error.stack : String(error)}\n`);

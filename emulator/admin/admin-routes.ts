@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, instanceOverrideSchema } from '../config';
 import { sendJson, splitUrl } from '../http-util';
 import { API_VERSION } from '../ops/registry';
+import { outageRequestSchema } from '../outage';
 import type { EmulatorRuntime } from '../runtime';
 import {
   addBackups,
@@ -108,6 +109,10 @@ function route(
       return { body: runtime.dump(now) };
     case 'GET /stats':
       return { body: runtime.stats() };
+    case 'GET /outage':
+      return { body: { outage: runtime.outage.current(now) ?? null } };
+    case 'POST /outage':
+      return { status: 202, body: { outage: runtime.outage.start(parseSeed(outageRequestSchema, parseJson(body), 'outage'), now) } };
     case 'POST /reset': {
       const input = parseJson(body) as { seed?: unknown };
       return { body: runtime.reset(input.seed ?? 'demo') };
