@@ -8,7 +8,6 @@ import { newRequestId } from './ids';
 import type { CallEffects, ResponseBody } from './ops/context';
 import { API_VERSION, OPERATIONS } from './ops/registry';
 import type { EmulatorRuntime } from './runtime';
-import { sleep } from './time-format';
 import { V2_COMMON_PARAMS } from './wire/auth';
 import { ApiError, errorBody } from './wire/errors';
 import { drawRequestFaults, HTML_503_BODY, NO_FAULTS, type RequestFaults } from './wire/faults';
@@ -30,6 +29,21 @@ const RETRY_AFTER_SECONDS = 1;
 /** The vendor API on `POST /`: parse, authenticate, throttle, inject faults, run the operation, log. */
 export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
   const started = performance.now();
+  runtime.inFlightApiCalls += 1;
+  try {
+    await answerApiRequest(runtime, req, res, body, started);
+  } finally {
+    runtime.inFlightApiCalls -= 1;
+  }
+}
+
+async function answerApiRequest(
+  runtime: EmulatorRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  started: number,
+): Promise<void> {
   const now = Date.now();
   const requestId = newRequestId();
   const headers = headerRecord(req);
@@ -105,7 +119,7 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
     // The operation has been applied; the caller just never hears about it.
     req.socket.destroy();
   } else {
-    if (faults.slow) await sleep(runtime.config.slowReplyMs);
+    if (faults.slow) await untilSlowReplyDue(res, runtime.config.slowReplyMs);
     if (reply.html !== undefined) sendHtml(res, reply.status, reply.html);
     else sendJson(res, reply.status, reply.body, { 'x-acs-request-id': requestId, ...reply.headers });
   }
@@ -120,6 +134,19 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
     outcome,
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     effects,
+  });
+}
+
+/** Waits `ms` before a slow reply, but no longer than the connection lives (an outage or close may reset it). */
+function untilSlowReplyDue(res: ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
   });
 }
 

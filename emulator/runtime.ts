@@ -18,6 +18,8 @@ export interface EmulatorStats {
   /** The vendor outage in force, or null. */
   outage: Outage | null;
   outagesStarted: number;
+  /** API requests received and not yet answered (slow replies included). */
+  inFlightApiCalls: number;
 }
 
 export interface StateDump {
@@ -38,6 +40,7 @@ export class EmulatorRuntime {
   readonly outage = new OutageState();
   faultRandom: SeededRandom;
   private throttledReplies = 0;
+  inFlightApiCalls = 0;
 
   constructor(
     config: EmulatorConfig,
@@ -84,6 +87,7 @@ export class EmulatorRuntime {
     this.world.clear();
     this.callLog.clear();
     this.rateLimiter.reset();
+    this.throttledReplies = 0;
     this.reseed();
     return applySeed(this.world, seed === 'demo' || seed === undefined ? demoSeed() : seed);
   }
@@ -96,6 +100,7 @@ export class EmulatorRuntime {
       counts: { instances: this.world.instances.size, backups: this.world.backups.size, tasks: this.world.tasks.size },
       outage: this.outage.current(Date.now()) ?? null,
       outagesStarted: this.outage.started,
+      inFlightApiCalls: this.inFlightApiCalls,
     };
   }
 
