@@ -39,6 +39,11 @@ const instancePatchSchema = z
     serverType: z.string().min(1).optional(),
     name: z.string().min(1).optional(),
     overrides: instanceOverrideSchema.nullable().optional(),
+    permanentFailure: z
+      .object({ code: z.string().min(1), message: z.string() })
+      .strict()
+      .nullable()
+      .optional(),
   })
   .strict();
 
@@ -162,6 +167,7 @@ function instanceResource(runtime: EmulatorRuntime, method: string, id: string, 
     if (patch.imageVersion) instance.imageVersion = patch.imageVersion;
     if (patch.serverType) instance.serverType = patch.serverType;
     if (patch.name) instance.name = patch.name;
+    if (patch.permanentFailure !== undefined) instance.permanentFailure = patch.permanentFailure ?? undefined;
     if (patch.overrides !== undefined) {
       const overrides = { ...runtime.config.instanceOverrides };
       if (patch.overrides === null) delete overrides[id];
