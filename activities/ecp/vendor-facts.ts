@@ -145,10 +145,23 @@ export const PERMANENT_TASK_FAILURE_CODES: readonly string[] = [
   'FilePathNotFound',
   'InvalidParameter',
 ];
-/** Failed-task codes a retry may fix (assumed: the emulator's RecoverTimeout, and the RunCommand codes). */
-export const TRANSIENT_TASK_FAILURE_CODES: readonly string[] = ['RecoverTimeout', 'CommandFailed', 'CommandTimeout', 'SendFileFailed'];
-/** Every failed-task code the product has a rule for; doctor flags any other one it sees. */
-export const KNOWN_TASK_FAILURE_CODES: readonly string[] = [...PERMANENT_TASK_FAILURE_CODES, ...TRANSIENT_TASK_FAILURE_CODES];
+/** Failed-task codes a retry may fix (assumed: the emulator's recovery and RunCommand codes). */
+export const TRANSIENT_TASK_FAILURE_CODES: readonly string[] = [
+  'RecoverTimeout',
+  'InstanceBusy',
+  'InstanceStatusChanged',
+  'CommandFailed',
+  'CommandTimeout',
+  'SendFileFailed',
+];
+/** Further codes of the emulator's contract the product has seen; today retried like any non-permanent code. */
+export const OTHER_TASK_FAILURE_CODES: readonly string[] = ['InstanceNotFound', 'InstanceNotRunning', 'AppNotFound'];
+/** Every failed-task code the product has been told about; doctor flags any other one it sees. */
+export const KNOWN_TASK_FAILURE_CODES: readonly string[] = [
+  ...PERMANENT_TASK_FAILURE_CODES,
+  ...TRANSIENT_TASK_FAILURE_CODES,
+  ...OTHER_TASK_FAILURE_CODES,
+];
 
 // ---- limits ---------------------------------------------------------------------------------------------
 
@@ -300,7 +313,7 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
   {
     id: 'task-failure-codes',
     basis: 'assumed',
-    fact: `Failed tasks carry ErrorCode/ErrorMsg. Assumed permanent: ${PERMANENT_TASK_FAILURE_CODES.join(', ')}; assumed transient: ${TRANSIENT_TASK_FAILURE_CODES.join(', ')}.`,
+    fact: `Failed tasks carry ErrorCode/ErrorMsg. Assumed permanent: ${PERMANENT_TASK_FAILURE_CODES.join(', ')}; assumed transient: ${TRANSIENT_TASK_FAILURE_CODES.join(', ')}; also known: ${OTHER_TASK_FAILURE_CODES.join(', ')}.`,
     reliedOnBy: 'pollTasks (isRetryableFailure) and the recovery retry decision',
     whenDifferent:
       'Today an unknown code is retried until attempts run out, with the vendor code and message kept in the reason. `cpr doctor` flags unknown codes it sees on recent tasks.',
