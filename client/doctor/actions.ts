@@ -58,6 +58,15 @@ export async function checkActions(ecp: EcpClient, opts: ActionsOptions): Promis
       return items;
     } catch (err) {
       if (isEcpError(err)) observations.errorCodes.push(err.code);
+      if (isEcpError(err) && refusedOnParameter(err)) {
+        // Authorised, but this account refuses the doctor's unfiltered listing; the product's own calls filter.
+        checks.push({
+          id: `action:${action}`,
+          level: 'warn',
+          summary: `allowed, but the listing was refused: ${err.code}: ${err.vendorMessage}`,
+        });
+        return [];
+      }
       checks.push(actionFailure(action, err));
       return [];
     }
