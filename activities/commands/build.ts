@@ -3,10 +3,21 @@
 // edit cannot quietly widen what reaches the vendor's shell.
 import { ApplicationFailure } from '@temporalio/common';
 import { expandCheckSegments, type CustomCheck } from './custom-checks';
-import { checkMarker, dataDir, END_MARKER, isSupportedSegment, packageMarker, SAFE_COMMAND_CHARS, SEGMENT_SEPARATOR } from './grammar';
+import {
+  checkMarker,
+  dataDir,
+  endMarker,
+  isSupportedSegment,
+  MARKER_NONCE,
+  packageMarker,
+  SAFE_COMMAND_CHARS,
+  SEGMENT_SEPARATOR,
+} from './grammar';
 import { requireCheckName, requirePackageName, UNSAFE_COMMAND_INPUT } from './safe-values';
 
 export interface CommandPlan {
+  /** This call's marker nonce (newMarkerNonce); the parser must be given the same one. */
+  nonce: string;
   packages: readonly string[];
   /** `dumpsys package` per package (versionName/versionCode). */
   version: boolean;
@@ -17,14 +28,14 @@ export interface CommandPlan {
 }
 
 function packageSegments(pkg: string, plan: CommandPlan): string[] {
-  const segments = [`echo '${packageMarker(pkg)}'`, `pm list packages ${pkg}`];
+  const segments = [`echo '${packageMarker(plan.nonce, pkg)}'`, `pm list packages ${pkg}`];
   if (plan.version) segments.push(`dumpsys package ${pkg}`);
   if (plan.data) {
     const dir = dataDir(pkg);
     segments.push(`find ${dir} -type f -exec sha256sum {} +`, `find ${dir} -type f -exec stat -c '%s %n' {} +`);
   }
   for (const { name, check } of plan.checks ?? []) {
-    segments.push(`echo '${checkMarker(requireCheckName(name), pkg)}'`, ...expandCheckSegments(check, pkg));
+    segments.push(`echo '${checkMarker(plan.nonce, requireCheckName(name), pkg)}'`, ...expandCheckSegments(check, pkg));
   }
   return segments;
 }
@@ -38,10 +49,11 @@ function unsafe(message: string): ApplicationFailure {
 /** One command for all the given packages; the same text is sent to every instance of a chunk. */
 export function buildVerificationCommand(plan: CommandPlan): string {
   if (plan.packages.length === 0) throw unsafe('a verification command needs at least one package');
+  if (!MARKER_NONCE.test(plan.nonce)) throw unsafe('a verification command needs a marker nonce of 32 lowercase hex digits');
   const packages = plan.packages.map(requirePackageName);
   if (new Set(packages).size !== packages.length) throw unsafe('duplicate package in a verification command');
   const segments = packages.flatMap((pkg) => packageSegments(pkg, plan));
-  segments.push(`echo '${END_MARKER}'`);
+  segments.push(`echo '${endMarker(plan.nonce)}'`);
   for (const segment of segments) {
     // Markers are built by us and contain only validated names, so they pass the echo shape.
     if (!isSupportedSegment(segment) && !MARKER_SEGMENT.test(segment)) {
@@ -54,6 +66,6 @@ export function buildVerificationCommand(plan: CommandPlan): string {
 }
 
 /** Lists which of the packages are installed (preflight inventory of targets). */
-export function buildInventoryCommand(packages: readonly string[]): string {
-  return buildVerificationCommand({ packages, version: false, data: false });
+export function buildInventoryCommand(nonce: string, packages: readonly string[]): string {
+  return buildVerificationCommand({ nonce, packages, version: false, data: false });
 }

@@ -2,11 +2,18 @@
 // shapes below may ever be sent; everything variable in them is a validated package name or a path
 // built from one.
 
-/** Marker lines split one invocation's output into per-package and per-check sections. */
+/**
+ * Marker lines split one invocation's output into per-package and per-check sections. Every marker
+ * carries the call's nonce (random, fresh per RunCommand), so output an app controls (a custom check
+ * that cats app data) cannot contain a marker the parser would accept: copying one from an earlier
+ * call gives the wrong nonce, and guessing 128 random bits does not work.
+ */
 export const MARKER_PREFIX = '==cpr:';
-export const END_MARKER = '==cpr:end==';
-export const packageMarker = (pkg: string): string => `==cpr:pkg:${pkg}==`;
-export const checkMarker = (check: string, pkg: string): string => `==cpr:check:${check}:${pkg}==`;
+/** 128 bits as lowercase hex; see nonce.ts for where it is made. */
+export const MARKER_NONCE = /^[0-9a-f]{32}$/;
+export const endMarker = (nonce: string): string => `==cpr:${nonce}:end==`;
+export const packageMarker = (nonce: string, pkg: string): string => `==cpr:${nonce}:pkg:${pkg}==`;
+export const checkMarker = (nonce: string, check: string, pkg: string): string => `==cpr:${nonce}:check:${check}:${pkg}==`;
 
 export const DATA_ROOT = '/data/data';
 export const dataDir = (pkg: string): string => `${DATA_ROOT}/${pkg}`;

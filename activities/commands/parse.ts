@@ -2,7 +2,7 @@
 // what real shells do (CRLF, extra blank lines, unknown lines, noise before the first marker) but
 // strict about completeness: output without the end marker is reported as incomplete, never guessed.
 import type { FileEntry } from '../recovery/contract';
-import { checkMarker, dataDir, END_MARKER, packageMarker } from './grammar';
+import { checkMarker, dataDir, endMarker, packageMarker } from './grammar';
 
 export interface ObservedApp {
   packageName: string;
@@ -37,14 +37,17 @@ interface Section {
 export function parseVerificationOutput(
   output: string,
   packages: readonly string[],
-  opts: { data: boolean; checks?: readonly string[] },
+  opts: { nonce: string; data: boolean; checks?: readonly string[] },
 ): ParsedOutput {
+  // Only markers carrying this call's nonce count (see grammar.ts); any other marker-like line is
+  // ordinary output of the section it appears in.
+  const end = endMarker(opts.nonce);
   // Markers are accepted only in the order the command emits them, so a marker-like line inside a
   // check's output cannot reopen an earlier section or skip ahead.
   const expected: { text: string; kind: 'pkg' | 'check'; pkg: string; check?: string }[] = [];
   for (const pkg of packages) {
-    expected.push({ text: packageMarker(pkg), kind: 'pkg', pkg });
-    for (const check of opts.checks ?? []) expected.push({ text: checkMarker(check, pkg), kind: 'check', pkg, check });
+    expected.push({ text: packageMarker(opts.nonce, pkg), kind: 'pkg', pkg });
+    for (const check of opts.checks ?? []) expected.push({ text: checkMarker(opts.nonce, check, pkg), kind: 'check', pkg, check });
   }
   const sections: Section[] = [];
   let current: Section | undefined;
@@ -61,7 +64,7 @@ export function parseVerificationOutput(
       next++;
       continue;
     }
-    if (next === expected.length && trimmed === END_MARKER) {
+    if (next === expected.length && trimmed === end) {
       sawEnd = true;
       continue;
     }

@@ -6,17 +6,20 @@ import type { EcpConfig } from './config';
 import { classifyError, EcpError } from './errors';
 import type { EcpErrorKind } from './types';
 
-export type EcpAction =
-  | 'RecoverApp'
-  | 'BackupApp'
-  | 'DescribeBackupFiles'
-  | 'DeleteBackupFile'
-  | 'DescribeTasks'
-  | 'DescribeAndroidInstances'
-  | 'RunCommand'
-  | 'DescribeInvocations'
-  | 'StartAndroidInstance'
-  | 'StopAndroidInstance';
+/** Every vendor action the product calls. */
+export const ECP_ACTIONS = [
+  'RecoverApp',
+  'BackupApp',
+  'DescribeBackupFiles',
+  'DeleteBackupFile',
+  'DescribeTasks',
+  'DescribeAndroidInstances',
+  'RunCommand',
+  'DescribeInvocations',
+  'StartAndroidInstance',
+  'StopAndroidInstance',
+] as const;
+export type EcpAction = (typeof ECP_ACTIONS)[number];
 
 export type WireScalar = string | number | boolean;
 /** Business parameters with their PascalCase wire names; undefined values are dropped. */

@@ -116,11 +116,11 @@ export function describeEcpConfig(cfg: EcpConfig): EcpConfigSummary {
     connectTimeoutMs: cfg.connectTimeoutMs,
     readTimeoutMs: cfg.readTimeoutMs,
     credentialSource: c ? (c.securityToken ? 'sts' : 'static') : 'default-chain',
-    ...(c ? { accessKeyId: maskId(c.accessKeyId) } : {}),
+    ...(c ? { accessKeyId: maskAccessKeyId(c.accessKeyId) } : {}),
   };
 }
 
-function maskId(id: string): string {
+export function maskAccessKeyId(id: string): string {
   // Enough to tell two keys apart in a log, not enough to reuse.
   return id.length <= 8 ? '****' : `${id.slice(0, 4)}****${id.slice(-2)}`;
 }

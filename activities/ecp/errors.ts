@@ -1,4 +1,14 @@
 import type { EcpErrorKind } from './types';
+import {
+  API_MISMATCH_CODES,
+  AUTH_ERROR_CODES,
+  AUTH_ERROR_PREFIXES,
+  NONCE_REUSED_CODE,
+  OPERATION_ERROR_CODES,
+  SERVER_ERROR_CODES,
+  THROTTLING_CODES,
+  THROTTLING_PREFIX,
+} from './vendor-facts';
 
 export interface EcpErrorInit {
   action: string;
@@ -120,20 +130,12 @@ function firstString(...vals: unknown[]): string | undefined {
   return undefined;
 }
 
-const AUTH_CODES = new Set([
-  'SignatureDoesNotMatch',
-  'IncompleteSignature',
-  'InvalidCredentials',
-  'MissingAccessKeyId',
-  'InvalidSignatureMethod',
-  'InvalidSecurityToken',
-]);
-const AUTH_PREFIXES = ['InvalidAccessKeyId', 'Forbidden', 'InvalidTimeStamp', 'InvalidSecurityToken'];
+const AUTH_CODES = new Set(AUTH_ERROR_CODES);
+const AUTH_PREFIXES = AUTH_ERROR_PREFIXES;
 const TRANSIENT_CODES = new Set([
-  'ServiceUnavailable',
-  'InternalError',
+  ...SERVER_ERROR_CODES,
   // A replayed nonce is a client bug or a duplicate send; the next attempt signs with a fresh nonce.
-  'SignatureNonceUsed',
+  NONCE_REUSED_CODE,
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',
@@ -142,15 +144,13 @@ const TRANSIENT_CODES = new Set([
   'ECONNABORTED',
 ]);
 // These sockets never carried the request, so nothing can have happened on the server.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'SignatureNonceUsed']);
-const NOT_FOUND_CODES = new Set(['InvalidParameter.BackupFileId', 'InvalidParameter.InstanceId']);
-const INVALID_CODES = new Set([
-  'IncorrectInstanceStatus',
-  'IncorrectBackupFileStatus',
-  'NoSuchVersion',
-  'UnsupportedOperation',
-  // An unknown action is our bug, not a missing resource.
-  'InvalidApi.NotFound',
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', NONCE_REUSED_CODE]);
+const NOT_FOUND_CODES = new Set<string>([OPERATION_ERROR_CODES.backupNotFound, OPERATION_ERROR_CODES.instanceNotFound]);
+const INVALID_CODES = new Set<string>([
+  OPERATION_ERROR_CODES.instanceWrongStatus,
+  OPERATION_ERROR_CODES.backupWrongStatus,
+  // An unknown action or version is our bug, not a missing resource.
+  ...API_MISMATCH_CODES,
 ]);
 
 interface Verdict {
@@ -162,7 +162,7 @@ interface Verdict {
 function decide(s: ErrorShape): Verdict {
   const code = s.code;
   const status = s.status;
-  if ((code && code.startsWith('Throttling')) || code === 'Rejected.Throttling' || status === 429) {
+  if ((code && (code.startsWith(THROTTLING_PREFIX) || THROTTLING_CODES.includes(code))) || status === 429) {
     return { kind: 'throttled', code: code ?? 'Throttling', mayHaveSucceeded: false };
   }
   if (code && (AUTH_CODES.has(code) || AUTH_PREFIXES.some((p) => code.startsWith(p)))) {

@@ -1,6 +1,7 @@
 // PascalCase wire items → camelCase contract types (field names per ecp-api.md §2).
 import type { WireBody } from './call';
 import type { AndroidInstance, BackupFile, Invocation, InvocationStatus, Page, Task } from './types';
+import { isKnownInvocationStatus } from './vendor-facts';
 import { compact, nonEmpty, num, records, str, strings } from './wire';
 
 export function toTask(r: WireBody): Task | undefined {
@@ -62,13 +63,11 @@ export function toBackupFile(r: WireBody): BackupFile | undefined {
   });
 }
 
-const INVOCATION_STATUSES: ReadonlySet<string> = new Set<InvocationStatus>(['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT']);
-
 /** Sources disagree on case (`Running` vs `RUNNING`); unknown values count as still running. */
 export function normaliseInvocationStatus(v: unknown): { status: InvocationStatus; raw?: string } {
   const raw = str(v) ?? '';
   const upper = raw.trim().toUpperCase();
-  if (INVOCATION_STATUSES.has(upper)) return { status: upper as InvocationStatus };
+  if (isKnownInvocationStatus(upper)) return { status: upper as InvocationStatus };
   return { status: 'RUNNING', raw };
 }
 

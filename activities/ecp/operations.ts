@@ -13,16 +13,8 @@ import type {
   RunCommandRequest,
   RunCommandResponse,
 } from './types';
-import {
-  MAX_BACKUP_FILES_PER_CALL,
-  MAX_INSTANCES_PER_CALL,
-  MAX_PACKAGES_PER_CALL,
-  MAX_TASK_IDS_PER_CALL,
-  invalid,
-  optionalPageSize,
-  requireIdList,
-  requireString,
-} from './validate';
+import { invalid, optionalPageSize, requireIdList, requireString } from './validate';
+import { MAX_BACKUP_FILES_PER_CALL, MAX_INSTANCES_PER_CALL, MAX_PACKAGES_PER_CALL, MAX_TASK_IDS_PER_CALL } from './vendor-facts';
 import { compact, nonEmpty, num, records } from './wire';
 
 /** Builds the typed client over real signed HTTP (`config` from loadEcpConfig). */

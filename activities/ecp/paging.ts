@@ -1,6 +1,6 @@
 import { EcpError } from './errors';
 import type { AndroidInstance, EcpClient, Page, Task } from './types';
-import { MAX_INSTANCES_PER_CALL, MAX_PAGE_SIZE, MAX_TASK_IDS_PER_CALL } from './validate';
+import { MAX_INSTANCES_PER_CALL, MAX_PAGE_SIZE, MAX_TASK_IDS_PER_CALL } from './vendor-facts';
 
 export type FetchPage<T> = (nextToken: string | undefined) => Promise<Page<T>>;
 

@@ -1,38 +1,13 @@
 // Typed, camelCase view of the eds-aic 2023-09-30 operations this product uses.
 // Wire names are PascalCase; the mapping lives in operations.ts. Numbers and times are parsed leniently
 // because the vendor types some counters as strings and uses two time formats.
+import type { KnownBackupFileStatus, KnownInstanceStatus, KnownInvocationStatus, KnownTaskStatus } from './vendor-facts';
 
-export type InstanceStatus =
-  | 'CREATING'
-  | 'FAILED'
-  | 'STARTING'
-  | 'RUNNING'
-  | 'STOPPING'
-  | 'STOPPED'
-  | 'REBOOTING'
-  | 'RESETTING'
-  | 'BACKUPING'
-  | 'BACKUP_FAILED'
-  | 'RECOVERING'
-  | 'RECOVER_FAILED'
-  | 'DELETING'
-  | 'DELETED'
-  | 'UNAVAILABLE'
-  | (string & {});
-
-export type BackupFileStatus =
-  | 'AVAILABLE'
-  | 'BACKUPING'
-  | 'RECOVERING'
-  | 'DELETING'
-  | 'BACKUP_FAILED'
-  | 'RECOVERY_FAILED'
-  | 'PART_BACKUP_FINISHED'
-  | (string & {});
-
-export type TaskStatus = 'Waiting' | 'Processing' | 'Finished' | 'PartFinished' | 'Failed' | 'Skipped' | (string & {});
-
-export type InvocationStatus = 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'TIMEOUT';
+// Known values live in vendor-facts.ts; any other string the vendor sends passes through unchanged.
+export type InstanceStatus = KnownInstanceStatus | (string & {});
+export type BackupFileStatus = KnownBackupFileStatus | (string & {});
+export type TaskStatus = KnownTaskStatus | (string & {});
+export type InvocationStatus = KnownInvocationStatus;
 
 export interface AndroidInstance {
   instanceId: string;

@@ -1,14 +1,7 @@
 // Client-side checks that fail before anything is sent, so a bad call never reaches the vendor and
 // never costs a rate-limit token. All failures are EcpError kind 'invalid' (not retryable).
 import { EcpError } from './errors';
-
-/** Documented for RunCommand/DescribeInvocations; applied to every instance list (reference §4.6). */
-export const MAX_INSTANCES_PER_CALL = 50;
-export const MAX_BACKUP_FILES_PER_CALL = 50;
-export const MAX_TASK_IDS_PER_CALL = 100;
-/** Undocumented by the vendor; same cap as the emulator so a call it would reject is never sent. */
-export const MAX_PACKAGES_PER_CALL = 50;
-export const MAX_PAGE_SIZE = 100;
+import { MAX_PAGE_SIZE } from './vendor-facts';
 
 export function invalid(action: string, code: string, message: string): EcpError {
   return new EcpError({ action, code, kind: 'invalid', vendorMessage: message, mayHaveSucceeded: false });

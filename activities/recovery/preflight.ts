@@ -5,6 +5,7 @@ import { heartbeat, log } from '@temporalio/activity';
 import { isEcpError, MAX_INSTANCES_PER_CALL, MAX_PAGE_SIZE, collectAll, type AndroidInstance, type BackupFile } from '../ecp';
 import { buildInventoryCommand, buildVerificationCommand } from '../commands/build';
 import { unknownCheckNames } from '../commands/custom-checks';
+import { newMarkerNonce } from '../commands/nonce';
 import { parseVerificationOutput } from '../commands/parse';
 import { isPackageName } from '../commands/safe-values';
 import type { ReasonCode } from '../../workflows/types';
@@ -290,7 +291,8 @@ async function readExpectations(
   const expectedBySource = new Map<string, Map<string, ExpectedApp> | string>();
   await mapBounded(chunks, concurrency, async (group) => {
     const packages = group[0].packages;
-    const command = buildVerificationCommand({ packages, version: true, data: withData });
+    const nonce = newMarkerNonce();
+    const command = buildVerificationCommand({ nonce, packages, version: true, data: withData });
     const results = await runCommandAndCollect(
       deps,
       group.map((s) => s.sourceId),
@@ -303,7 +305,7 @@ async function readExpectations(
         expectedBySource.set(s.sourceId, `reading the source failed (${r?.status ?? 'no result'})`);
         continue;
       }
-      const parsed = parseVerificationOutput(r.output, packages, { data: withData });
+      const parsed = parseVerificationOutput(r.output, packages, { nonce, data: withData });
       if (!parsed.complete) {
         expectedBySource.set(s.sourceId, 'the source returned incomplete output');
         continue;
@@ -362,7 +364,8 @@ async function takeInventory(
   const chunks = groupBy(viable, (t) => packagesOf(t).join(',')).flatMap((g) => chunk(g, MAX_INSTANCES_PER_CALL));
   await mapBounded(chunks, concurrency, async (group) => {
     const packages = packagesOf(group[0]);
-    const command = buildInventoryCommand(packages);
+    const nonce = newMarkerNonce();
+    const command = buildInventoryCommand(nonce, packages);
     const results = await runCommandAndCollect(
       deps,
       group.map((t) => t.instanceId),
@@ -371,7 +374,7 @@ async function takeInventory(
     );
     for (const t of group) {
       const r = results.get(t.instanceId);
-      const parsed = r?.status === 'SUCCESS' ? parseVerificationOutput(r.output, packages, { data: false }) : undefined;
+      const parsed = r?.status === 'SUCCESS' ? parseVerificationOutput(r.output, packages, { nonce, data: false }) : undefined;
       if (!parsed?.complete) {
         // Without an inventory the existingApp policy cannot protect the target's data: stop here.
         Object.assign(t, fail('VerificationError', `could not list the apps installed on ${t.instanceId} (${r?.status ?? 'no result'})`));

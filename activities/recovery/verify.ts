@@ -4,6 +4,7 @@ import { heartbeat, log } from '@temporalio/activity';
 import { MAX_INSTANCES_PER_CALL } from '../ecp';
 import { buildVerificationCommand } from '../commands/build';
 import { unknownCheckNames } from '../commands/custom-checks';
+import { newMarkerNonce } from '../commands/nonce';
 import { parseVerificationOutput } from '../commands/parse';
 import { compareTarget } from './compare';
 import type { VerifyOutcome, VerifyRequest } from './contract';
@@ -55,7 +56,9 @@ export async function verifyTargets(deps: RecoveryDeps, req: VerifyRequest): Pro
 
   await mapBounded(chunks, deps.concurrency, async ({ packages, targets }) => {
     const ids = targets.map((t) => t.instanceId);
-    const command = buildVerificationCommand({ packages, version: true, data: withData, checks });
+    // Fresh per call, so no marker in app-controlled output can pass (docs/verification-commands.md).
+    const nonce = newMarkerNonce();
+    const command = buildVerificationCommand({ nonce, packages, version: true, data: withData, checks });
     const results = await runCommandAndCollect(deps, ids, command, { pollIntervalMs: req.pollIntervalMs, beat });
     for (const { instanceId, backupFileId } of targets) {
       const expected = req.expectations[backupFileId];
@@ -70,7 +73,7 @@ export async function verifyTargets(deps: RecoveryDeps, req: VerifyRequest): Pro
         });
         continue;
       }
-      const parsed = parseVerificationOutput(r.output, packages, { data: withData, checks: checks.map((c) => c.name) });
+      const parsed = parseVerificationOutput(r.output, packages, { nonce, data: withData, checks: checks.map((c) => c.name) });
       const verdict = compareTarget(expected, parsed, req.verification, deps.customChecks);
       outcomes.set(instanceId, { instanceId, ...verdict });
       if (!verdict.ok) log.info('target failed verification', { workflowId: workflowIdOf(), instanceId, reason: verdict.reason });

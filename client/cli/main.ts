@@ -65,6 +65,13 @@ export function buildProgram(): Command {
     .argument('[args...]', 'emulator flags: --port, --seed <file|demo>, --access-key-id, --access-key-secret, --time-scale, --qps …')
     .action((args: string[], _opts, cmd: Command) => run(cmd, async () => (await import('./serve')).emulatorCommand(args)));
 
+  program
+    .command('doctor')
+    .description('check an account before the first recovery: credentials, endpoint, clock, permissions, statuses, rate limits (read-only)')
+    .option('--max-pages <n>', 'pages of 100 read per listing', '10')
+    .option('--strict', 'exit 1 on warnings too')
+    .action((opts, cmd: Command) => run(cmd, async (ctx) => (await import('./doctor')).doctorCommand(opts, ctx)));
+
   // ---- recoveries --------------------------------------------------------------------------------------
   program
     .command('recover')

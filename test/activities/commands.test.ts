@@ -8,6 +8,9 @@ import { PACKAGE_NAME } from '../../workflows/input';
 import { compileScript, runScript } from '../../emulator/shell/android-shell';
 import type { InstalledPackage } from '../../emulator/state/model';
 
+// A fixed nonce keeps expected texts readable; production makes a fresh one per call (nonce.ts).
+const N = '0123456789abcdef0123456789abcdef';
+
 const NOTES: InstalledPackage = {
   packageName: 'com.example.notes',
   versionName: '2.3.1',
@@ -33,13 +36,13 @@ const validPackage = fc.array(segment, { minLength: 2, maxLength: 4 }).map((s) =
 
 describe('verification command builder', () => {
   it('produces exactly the documented grammar for one package', () => {
-    expect(buildVerificationCommand({ packages: ['com.example.notes'], version: true, data: true })).toBe(
-      "echo '==cpr:pkg:com.example.notes=='; pm list packages com.example.notes; dumpsys package com.example.notes; " +
+    expect(buildVerificationCommand({ nonce: N, packages: ['com.example.notes'], version: true, data: true })).toBe(
+      `echo '==cpr:${N}:pkg:com.example.notes=='; pm list packages com.example.notes; dumpsys package com.example.notes; ` +
         'find /data/data/com.example.notes -type f -exec sha256sum {} +; ' +
-        "find /data/data/com.example.notes -type f -exec stat -c '%s %n' {} +; echo '==cpr:end=='",
+        `find /data/data/com.example.notes -type f -exec stat -c '%s %n' {} +; echo '==cpr:${N}:end=='`,
     );
-    expect(buildInventoryCommand(['a.b', 'c.d'])).toBe(
-      "echo '==cpr:pkg:a.b=='; pm list packages a.b; echo '==cpr:pkg:c.d=='; pm list packages c.d; echo '==cpr:end=='",
+    expect(buildInventoryCommand(N, ['a.b', 'c.d'])).toBe(
+      `echo '==cpr:${N}:pkg:a.b=='; pm list packages a.b; echo '==cpr:${N}:pkg:c.d=='; pm list packages c.d; echo '==cpr:${N}:end=='`,
     );
   });
 
@@ -55,16 +58,16 @@ describe('verification command builder', () => {
       '',
       '1com.example',
     ]) {
-      expectUnsafe(() => buildVerificationCommand({ packages: [bad], version: true, data: true }));
+      expectUnsafe(() => buildVerificationCommand({ nonce: N, packages: [bad], version: true, data: true }));
     }
-    expectUnsafe(() => buildVerificationCommand({ packages: [], version: true, data: true }));
+    expectUnsafe(() => buildVerificationCommand({ nonce: N, packages: [], version: true, data: true }));
   });
 
   it('property: any string that is not a valid package name is refused', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 60 }), (s) => {
         fc.pre(!PACKAGE_NAME.test(s));
-        expectUnsafe(() => buildVerificationCommand({ packages: ['com.example.ok', s], version: true, data: true }));
+        expectUnsafe(() => buildVerificationCommand({ nonce: N, packages: ['com.example.ok', s], version: true, data: true }));
       }),
       { numRuns: 500 },
     );
@@ -75,7 +78,7 @@ describe('verification command builder', () => {
         fc.nat(30),
         (pkg, evil, at) => {
           const i = at % (pkg.length + 1);
-          expectUnsafe(() => buildInventoryCommand([pkg.slice(0, i) + evil + pkg.slice(i)]));
+          expectUnsafe(() => buildInventoryCommand(N, [pkg.slice(0, i) + evil + pkg.slice(i)]));
         },
       ),
     );
@@ -84,7 +87,7 @@ describe('verification command builder', () => {
   it('property: generated commands use only safe characters and compile to the supported segments', () => {
     fc.assert(
       fc.property(fc.uniqueArray(validPackage, { minLength: 1, maxLength: 5 }), fc.boolean(), fc.boolean(), (packages, version, data) => {
-        const text = buildVerificationCommand({ packages, version, data });
+        const text = buildVerificationCommand({ nonce: N, packages, version, data });
         expect(SAFE_COMMAND_CHARS.test(text)).toBe(true);
         const compiled = compileScript(text);
         expect(compiled.ok).toBe(true);
@@ -101,11 +104,11 @@ describe('verification command builder', () => {
 describe('verification output parser', () => {
   it('reads presence, version and data files from the emulator shell', () => {
     const packages = ['com.example.notes', 'com.example.absent'];
-    const text = buildVerificationCommand({ packages, version: true, data: true });
+    const text = buildVerificationCommand({ nonce: N, packages, version: true, data: true });
     const compiled = compileScript(text);
     if (!compiled.ok) throw new Error('did not compile');
     const { output } = runScript(compiled.segments, { [NOTES.packageName]: NOTES });
-    const parsed = parseVerificationOutput(output, packages, { data: true });
+    const parsed = parseVerificationOutput(output, packages, { nonce: N, data: true });
     expect(parsed.complete).toBe(true);
     const notes = parsed.apps['com.example.notes'];
     expect(notes).toMatchObject({ installed: true, versionName: '2.3.1', versionCode: 231, dataDirMissing: false });
@@ -118,28 +121,28 @@ describe('verification output parser', () => {
   });
 
   it('does not count a package whose name merely contains the requested one', () => {
-    const out = '==cpr:pkg:com.example.a==\npackage:com.example.abc\n==cpr:end==\n';
-    expect(parseVerificationOutput(out, ['com.example.a'], { data: false }).apps['com.example.a'].installed).toBe(false);
+    const out = `==cpr:${N}:pkg:com.example.a==\npackage:com.example.abc\n==cpr:${N}:end==\n`;
+    expect(parseVerificationOutput(out, ['com.example.a'], { nonce: N, data: false }).apps['com.example.a'].installed).toBe(false);
   });
 
   it('tolerates CRLF and noise but reports truncated output as incomplete', () => {
-    const out = 'motd noise\r\n==cpr:pkg:a.b==\r\npackage:a.b\r\n    versionCode=7 minSdk=24\r\n    versionName=1.0\r\n==cpr:end==\r\n';
-    const parsed = parseVerificationOutput(out, ['a.b'], { data: false });
+    const out = `motd noise\r\n==cpr:${N}:pkg:a.b==\r\npackage:a.b\r\n    versionCode=7 minSdk=24\r\n    versionName=1.0\r\n==cpr:${N}:end==\r\n`;
+    const parsed = parseVerificationOutput(out, ['a.b'], { nonce: N, data: false });
     expect(parsed).toMatchObject({ complete: true, apps: { 'a.b': { installed: true, versionCode: 7, versionName: '1.0' } } });
-    expect(parseVerificationOutput('==cpr:pkg:a.b==\npackage:a.b\n', ['a.b'], { data: false }).complete).toBe(false);
-    expect(parseVerificationOutput('', ['a.b'], { data: false }).complete).toBe(false);
+    expect(parseVerificationOutput(`==cpr:${N}:pkg:a.b==\npackage:a.b\n`, ['a.b'], { nonce: N, data: false }).complete).toBe(false);
+    expect(parseVerificationOutput('', ['a.b'], { nonce: N, data: false }).complete).toBe(false);
   });
 
   it('accepts markers only in order, so check output cannot forge an earlier section', () => {
-    const out = ['==cpr:pkg:a.b==', '==cpr:check:c1:a.b==', '==cpr:pkg:a.b==', 'package:a.b', '==cpr:end=='].join('\n');
-    const parsed = parseVerificationOutput(out, ['a.b'], { data: false, checks: ['c1'] });
+    const out = [`==cpr:${N}:pkg:a.b==`, `==cpr:${N}:check:c1:a.b==`, `==cpr:${N}:pkg:a.b==`, 'package:a.b', `==cpr:${N}:end==`].join('\n');
+    const parsed = parseVerificationOutput(out, ['a.b'], { nonce: N, data: false, checks: ['c1'] });
     expect(parsed.apps['a.b'].installed).toBe(false);
   });
 
   it('property: never throws on arbitrary output', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 400 }), (s) => {
-        const parsed = parseVerificationOutput(s, ['a.b'], { data: true, checks: ['x'] });
+        const parsed = parseVerificationOutput(s, ['a.b'], { nonce: N, data: true, checks: ['x'] });
         expect(typeof parsed.complete).toBe('boolean');
       }),
     );
@@ -159,13 +162,14 @@ describe('custom checks configuration', () => {
   it('accepts templates made of supported segments', () => {
     expect(parseCustomChecks(good)).toEqual(good);
     const text = buildVerificationCommand({
+      nonce: N,
       packages: ['com.example.notes'],
       version: false,
       data: false,
       checks: Object.entries(good).map(([name, check]) => ({ name, check })),
     });
     expect(compileScript(text).ok).toBe(true);
-    expect(text).toContain("echo '==cpr:check:prefs-present:com.example.notes=='; ls /data/data/com.example.notes/shared_prefs");
+    expect(text).toContain(`echo '==cpr:${N}:check:prefs-present:com.example.notes=='; ls /data/data/com.example.notes/shared_prefs`);
   });
 
   it('rejects shell beyond the grammar, bad regexes and bad names at worker start', () => {

@@ -64,7 +64,7 @@ export interface ActivityTestEnv {
 
 const quietLogger = new DefaultLogger('ERROR');
 
-export async function startActivityTestEnv(): Promise<ActivityTestEnv> {
+export async function startActivityTestEnv(options: { customChecks?: CustomChecks } = {}): Promise<ActivityTestEnv> {
   const emulator = await startEmulator({
     seed: 'demo',
     accessKeyId: ACCESS_KEY_ID,
@@ -80,7 +80,7 @@ export async function startActivityTestEnv(): Promise<ActivityTestEnv> {
   );
   const activities = createActivities({
     ecp,
-    customChecks: TEST_CHECKS,
+    customChecks: options.customChecks ?? TEST_CHECKS,
     rateLimiter: createRateLimiter({ defaultQps: 500 }),
     throttleBackoff: { initialMs: 10, maxMs: 100 },
   });
