@@ -19,3 +19,7 @@ function clean(value: string | number | undefined, max: number): string {
   if (s === '') return '-';
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
+
+export function printLines(lines: string[], out: NodeJS.WritableStream = process.stdout): void {
+  out.write(`${lines.join('\n')}\n`);
+}

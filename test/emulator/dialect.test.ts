@@ -5,7 +5,8 @@ import { UNFAMILIAR_RECOVERY_FAILURES } from '../../emulator/dialect';
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { describeTasksSchema, recoverAppSchema } from './helpers/contract';
 import { signedV3 } from './helpers/raw-request';
-import { eventually, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { waitFor } from '../harness/wait';
+import { vendorClient, type VendorClient } from './helpers/vendor-client';
 
 let emulator: RunningEmulator;
 let client: VendorClient;
@@ -56,10 +57,10 @@ async function rejectionCodes(): Promise<{ code: string; message: string }[]> {
 
 const childTask = async (taskId: string) => describeTasksSchema.parse(await client.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
 const untilTerminal = (taskId: string) =>
-  eventually(async () => {
+  waitFor('the task to end', async () => {
     const task = await childTask(taskId);
     return ['Finished', 'Failed'].includes(task.TaskStatus) ? task : undefined;
-  }, 20_000);
+  }, { timeoutMs: 20_000 });
 const instanceStatus = async (id: string): Promise<string> => {
   const body = (await client.call('DescribeAndroidInstances', { AndroidInstanceIds: [id] })) as {
     InstanceModel: { AndroidInstanceStatus: string }[];
@@ -173,7 +174,7 @@ describe('unfamiliar state machine', () => {
     const body = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery([DEMO_TARGETS[0]])));
     expect(await instanceStatus(DEMO_TARGETS[0])).toBe('RESTORING_APP');
     expect((await admin.backup(DEMO_BACKUP_1)).status).toBe('AVAILABLE');
-    await eventually(async () => ((await instanceStatus(DEMO_TARGETS[0])) === 'RECOVERING' ? true : undefined), 20_000, 50);
+    await waitFor('the target to be RECOVERING', async () => ((await instanceStatus(DEMO_TARGETS[0])) === 'RECOVERING' ? true : undefined), { timeoutMs: 20_000, everyMs: 50 });
     expect((await admin.backup(DEMO_BACKUP_1)).status).toBe('AVAILABLE');
     expect((await untilTerminal(body.Data[0].TaskId)).TaskStatus).toBe('Finished');
     expect(await instanceStatus(DEMO_TARGETS[0])).toBe('RUNNING');

@@ -3,7 +3,8 @@ import { DEFAULT_CONFIG } from '../../emulator/config';
 import { DEMO_BACKUP_1, DEMO_BACKUP_1_PATH, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { rawRequest } from './helpers/raw-request';
-import { eventually, vendorClient, type VendorClient } from './helpers/vendor-client';
+import { waitFor } from '../harness/wait';
+import { vendorClient, type VendorClient } from './helpers/vendor-client';
 
 let emulator: RunningEmulator;
 let client: VendorClient;
@@ -48,15 +49,11 @@ describe('vendor outage, 5xx mode', () => {
     expect(stats.outagesStarted).toBeGreaterThanOrEqual(1);
     expect(stats.callsByAction.DescribeTasks.error).toBe(1);
 
-    await eventually(
-      () =>
+    await waitFor('the API to answer after the outage', () =>
         client.call('DescribeTasks').then(
           () => true,
           () => undefined,
-        ),
-      30_000,
-      100,
-    );
+        ), { timeoutMs: 30_000, everyMs: 100 });
     expect((await admin.outage()).outage).toBeNull();
     expect((await admin.stats()).outage).toBeNull();
     await client.call('RecoverApp', recoverQuery);
@@ -74,7 +71,7 @@ describe('vendor outage, refuse mode', () => {
     await admin.patchConfig({ slowReplyRate: 1, slowReplyMs: 60_000, faultActions: ['DescribeTasks'] });
     const inFlight = client.fail('DescribeTasks');
     // Wait until the slow call has reached the emulator and is being held.
-    await eventually(async () => ((await admin.stats()).inFlightApiCalls === 1 ? true : undefined), 10_000);
+    await waitFor('one API call in flight', async () => ((await admin.stats()).inFlightApiCalls === 1 ? true : undefined), { timeoutMs: 10_000 });
 
     const reply = await admin.startOutage({ mode: 'refuse', durationMs: 2_000 });
     expect(reply.outage.mode).toBe('refuse');
@@ -82,9 +79,9 @@ describe('vendor outage, refuse mode', () => {
     expect(reset.statusCode).toBeUndefined();
     expect(String(reset.code ?? reset.message)).toMatch(/ECONNRESET|socket hang up/);
 
-    expect(await eventually(async () => ((await probe()) === 'ECONNREFUSED' ? 'refused' : undefined), 5_000, 20)).toBe('refused');
+    expect(await waitFor('connections to be refused', async () => ((await probe()) === 'ECONNREFUSED' ? 'refused' : undefined), { timeoutMs: 5_000, everyMs: 20 })).toBe('refused');
     // It comes back by itself, on the same port, with the state kept.
-    await eventually(async () => ((await probe()) === 'ok' ? true : undefined), 30_000, 100);
+    await waitFor('the API to listen again', async () => ((await probe()) === 'ok' ? true : undefined), { timeoutMs: 30_000, everyMs: 100 });
     await admin.patchConfig({ slowReplyRate: 0 });
     await client.call('DescribeTasks');
     expect((await admin.stats()).outage).toBeNull();
