@@ -3,6 +3,7 @@
 import { activityInfo, getClient } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { mapBounded } from './concurrency';
 import type { LeaseActivities } from './recovery/contract';
 import {
   LEASE_REGISTRY_ID_PREFIX,
@@ -17,6 +18,7 @@ import {
   type LeaseRequest,
   type WorkflowsRunning,
 } from '../workflows/lease-registry';
+import { FailureType } from '../workflows/failures';
 import { LEASE_SHARDS, TASK_QUEUE, type AcquireLeasesResult, type LeaseHolder } from '../workflows/types';
 
 export interface LeaseActivitiesOptions {
@@ -58,7 +60,7 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
           if (err instanceof WorkflowUpdateFailedError) {
             throw ApplicationFailure.create({
               message: `lease ${kind} rejected by shard ${shard}: ${err.cause?.message ?? err.message}`,
-              type: 'InvalidLeaseRequest',
+              type: FailureType.InvalidLeaseRequest,
               nonRetryable: true,
               cause: err,
             });
@@ -83,7 +85,7 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
     const ids = [...new Set(workflowIds)];
     const running: string[] = [];
     const stopped: string[] = [];
-    await forEachLimited(ids, options.describeConcurrency ?? 8, async (workflowId) => {
+    await mapBounded(ids, options.describeConcurrency ?? 8, async (workflowId) => {
       try {
         // No run ID: a holder that continued as new is judged by its latest run.
         const { status } = await client().workflow.getHandle(workflowId).describe();
@@ -174,12 +176,4 @@ function updateIdBase(kind: string): string | undefined {
   const { workflowExecution, activityId } = info;
   if (!workflowExecution) return undefined;
   return `${kind}/${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}`;
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(lanes);
 }

@@ -13,6 +13,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { FailureType } from './failures';
 import { LEASE_SHARDS, type AcquireLeasesResult, type LeaseHolder } from './types';
 
 export const LEASE_REGISTRY_ID_PREFIX = 'cpr-lease-registry';
@@ -74,7 +75,7 @@ const { checkWorkflowsRunning } = proxyActivities<LeaseRegistryActivities>({
 });
 
 function invalid(message: string): never {
-  throw ApplicationFailure.create({ message, type: 'InvalidLeaseRequest', nonRetryable: true });
+  throw ApplicationFailure.create({ message, type: FailureType.InvalidLeaseRequest, nonRetryable: true });
 }
 
 /** Synchronous: the SDK ignores a validator's promise, so an async validator could never reject. */

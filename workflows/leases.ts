@@ -2,6 +2,7 @@
 // and to give them back after verification (also on cancellation and failure).
 import { CancellationScope, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/recovery/contract';
+import { NON_RETRYABLE_FAILURE_TYPES } from './failures';
 import type { AcquireLeasesResult, LeaseHolder } from './types';
 
 export type OnBusy = 'wait' | 'fail';
@@ -27,7 +28,7 @@ const { acquireLeases } = proxyActivities<LeaseActivities>({
     initialInterval: '500 milliseconds',
     maximumInterval: '10 seconds',
     maximumAttempts: 8,
-    nonRetryableErrorTypes: ['InvalidLeaseRequest'],
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
 });
 
@@ -38,7 +39,7 @@ const { releaseLeases } = proxyActivities<LeaseActivities>({
     initialInterval: '500 milliseconds',
     maximumInterval: '10 seconds',
     maximumAttempts: 30,
-    nonRetryableErrorTypes: ['InvalidLeaseRequest'],
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
 });
 

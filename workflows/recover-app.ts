@@ -5,7 +5,6 @@
 // timers, upserts, their order or options) must go behind patched('<change-id>'); the replay test
 // (test/workflows/replay.test.ts) fails on changes that are not.
 import {
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   allHandlersFinished,
@@ -15,6 +14,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { invalidInputFailure } from './failures';
 import { parseRecoverAppInput, type RecoverAppInput, type RecoverAppPlan } from './input';
 import { releaseTargetLeases } from './leases';
 import { checkTargets } from './phases/preflight';
@@ -24,7 +24,8 @@ import { recoverTargets, settleAfterCancel } from './phases/recover';
 import { verifyRecoveredTargets } from './phases/verify';
 import { releaseVerifiedBackups } from './phases/release';
 import { announceEnd, announceStart, refreshDetails } from './phases/report';
-import { RecoveryRun, workflowNow } from './recovery-run';
+import { workflowNow } from './clock';
+import { RecoveryRun } from './recovery-run';
 import { approveReleaseUpdate, pauseUpdate, progressQuery, resumeUpdate, type RecoveryResult } from './types';
 
 export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult> {
@@ -45,7 +46,7 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
     // 2. Lease: no other recovery may touch our targets from here until the end.
     await leaseTargets(run, plan, checked, leaseRequested);
     // 3. Protect: snapshot apps that would be overwritten.
-    await protectExistingApps(run, plan, checked.existing);
+    await protectExistingApps(run, plan);
     // 4 + 5. Recover and poll: RecoverApp in batches, watch the vendor tasks, retry what may pass.
     await recoverTargets(run, plan);
     // 6. Verify: app, version, data and custom checks on every recovered target.
@@ -80,13 +81,7 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
 function validate(input: RecoverAppInput): RecoverAppPlan {
   const parsed = parseRecoverAppInput(input);
   if (parsed.ok) return parsed.plan;
-  throw ApplicationFailure.create({
-    type: 'InvalidInput',
-    nonRetryable: true,
-    category: 'BENIGN', // the caller's mistake, not an incident of ours
-    message: `invalid recovery input: ${parsed.issues.map((i) => `${i.field}: ${i.rule}`).join('; ')}`,
-    details: [parsed.issues],
-  });
+  throw invalidInputFailure('invalid recovery input', parsed.issues);
 }
 
 function registerHandlers(run: RecoveryRun, root: CancellationScope, ref: { plan?: RecoverAppPlan }): void {

@@ -1,7 +1,7 @@
 // Shared types, message definitions and constants of the recovery workflows. Safe to import from
 // workflow code, activities, clients and other teams' workflow bundles (no Node or SDK-client imports).
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 export const TASK_QUEUE = 'cloudphone-recovery';
 export const RECOVER_APP_WORKFLOW = 'recoverApp';
@@ -152,6 +152,23 @@ export function searchableBackupIds(backupFileIds: readonly string[]): string[] 
 }
 
 export const SEARCH_ATTRIBUTES = [SA_BACKUP_FILE_IDS, SA_PHASE, SA_OUTCOME, SA_TARGETS, SA_VERIFIED, SA_FAILED, SA_KIND];
+
+/** CprKind of a recovery run (lists filter on it). */
+export const RECOVERY_KIND = 'recovery';
+
+/**
+ * The search attributes a recovery starts with, whoever starts it: the client service, a parent
+ * migration (its children show in recovery lists) and the run itself at start (which covers raw starts
+ * by other teams' workflows). Keep the order: the run's own upsert is a recorded command.
+ */
+export function recoveryStartSearchAttributes(backupFileIds: readonly string[], targets: number): SearchAttributePair[] {
+  return [
+    { key: SA_KIND, value: RECOVERY_KIND },
+    { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(backupFileIds) },
+    { key: SA_PHASE, value: 'preflight' },
+    { key: SA_TARGETS, value: targets },
+  ];
+}
 
 // ---- leases --------------------------------------------------------------------------------------
 export const LEASE_REGISTRY_WORKFLOW = 'leaseRegistry';

@@ -10,7 +10,11 @@ import { isPackageName } from '../commands/safe-values';
 import type { ReasonCode } from '../../workflows/types';
 import type { BackupFacts, BackupPreflight, ExpectedApp, PreflightRequest, PreflightResult, TargetPreflight } from './contract';
 import { runCommandAndCollect } from './run-command';
-import { chunk, mapBounded, type RecoveryDeps, withThrottleRetry, workflowIdOf } from './vendor';
+import { chunk, groupBy } from '../../workflows/collections';
+import { workflowIdOf } from '../activity-context';
+import { mapBounded } from '../concurrency';
+import { withThrottleRetry } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 
 /** Poll interval for preflight's own read-only commands. */
 const COMMAND_POLL_MS = 500;
@@ -243,18 +247,6 @@ function judgeTarget(
   return { ok: true };
 }
 
-/** Groups items by an identical key so one command text serves a whole chunk. */
-function groupBy<T>(items: readonly T[], key: (t: T) => string): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const g = groups.get(k);
-    if (g) g.push(item);
-    else groups.set(k, [item]);
-  }
-  return [...groups.values()];
-}
-
 async function readExpectations(
   deps: RecoveryDeps,
   live: BackupPreflight[],
@@ -286,7 +278,7 @@ async function readExpectations(
     sourceId,
     packages: [...new Set(bs.flatMap(packagesToVerify))].sort(),
   }));
-  const chunks = groupBy(sources, (s) => s.packages.join(',')).flatMap((g) => chunk(g, MAX_INSTANCES_PER_CALL));
+  const chunks = [...groupBy(sources, (s) => s.packages.join(',')).values()].flatMap((g) => chunk(g, MAX_INSTANCES_PER_CALL));
   const expectedBySource = new Map<string, Map<string, ExpectedApp> | string>();
   await mapBounded(chunks, concurrency, async (group) => {
     const packages = group[0].packages;
@@ -359,7 +351,7 @@ async function takeInventory(
 ): Promise<void> {
   const viable = targets.filter((t) => t.ok);
   const packagesOf = (t: TargetPreflight): string[] => [...(backups.get(t.backupFileId)?.facts?.packages ?? [])].sort();
-  const chunks = groupBy(viable, (t) => packagesOf(t).join(',')).flatMap((g) => chunk(g, MAX_INSTANCES_PER_CALL));
+  const chunks = [...groupBy(viable, (t) => packagesOf(t).join(',')).values()].flatMap((g) => chunk(g, MAX_INSTANCES_PER_CALL));
   await mapBounded(chunks, concurrency, async (group) => {
     const packages = packagesOf(group[0]);
     const command = buildInventoryCommand(packages);

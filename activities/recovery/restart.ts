@@ -6,7 +6,10 @@
 import { log } from '@temporalio/activity';
 import { describeInstancesByIds, isEcpError, MAX_INSTANCES_PER_CALL, type AndroidInstance, type EcpError } from '../ecp';
 import type { Verdict } from './contract';
-import { chunk, type RecoveryDeps, sleepWithHeartbeat, withThrottleRetry, workflowIdOf } from './vendor';
+import { chunk } from '../../workflows/collections';
+import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { withThrottleRetry } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 
 export interface RestartWaitOptions {
   /** How long started instances may take to reach RUNNING (a real start takes tens of seconds). */

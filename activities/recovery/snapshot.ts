@@ -5,7 +5,11 @@ import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { describeTasksByIds, isEcpError, MAX_INSTANCES_PER_CALL, type EcpError } from '../ecp';
 import type { SnapshotOutcome, SnapshotRequest, TaskOutcome } from './contract';
 import { outcomeOf } from './poll';
-import { chunk, mapBounded, type RecoveryDeps, sleepWithHeartbeat, withThrottleRetry, workflowIdOf } from './vendor';
+import { chunk } from '../../workflows/collections';
+import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { mapBounded } from '../concurrency';
+import { withThrottleRetry } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 
 export interface SnapshotCheckpoint {
   v: 1;

@@ -11,15 +11,12 @@ import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { collectAll, isEcpError, MAX_PAGE_SIZE, parseVendorTime, type EcpError, type Task } from '../ecp';
 import type { RecoveryGroup, SubmitRecoveriesRequest, SubmitRecoveriesResult, SubmittedTask, Verdict } from './contract';
-import {
-  chunk,
-  INVALID_ACTIVITY_REQUEST,
-  mapBounded,
-  type RecoveryDeps,
-  sleepWithHeartbeat,
-  withThrottleRetry,
-  workflowIdOf,
-} from './vendor';
+import { chunk } from '../../workflows/collections';
+import { FailureType } from '../../workflows/failures';
+import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { mapBounded } from '../concurrency';
+import { withThrottleRetry } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 import { restartRecoverFailed } from './restart';
 
 /**
@@ -110,7 +107,7 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
   const info = activityInfo();
   const startedAtMs = Date.parse(req.attemptStartedAt);
   if (!Number.isFinite(startedAtMs)) {
-    throw ApplicationFailure.nonRetryable('attemptStartedAt must be an ISO timestamp', INVALID_ACTIVITY_REQUEST);
+    throw ApplicationFailure.nonRetryable('attemptStartedAt must be an ISO timestamp', FailureType.InvalidActivityRequest);
   }
   const chunkSize = Math.max(1, Math.min(50, Math.floor(req.chunkSize)));
   const state = readCheckpoint(info.heartbeatDetails, req.attemptStartedAt);

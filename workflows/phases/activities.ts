@@ -2,15 +2,7 @@
 // heartbeat and retry policy follow what that call does at the vendor, not a one-size default.
 import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { LeaseActivities, RecoveryActivities } from '../../activities/recovery/contract';
-
-/** Errors a retry cannot fix: bad input, unsafe command text, credentials the vendor refuses. */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'InvalidInput',
-  'UnsafeCommandInput',
-  'VendorAuthError',
-  'VendorInvalidRequest',
-  'VendorNotFound',
-];
+import { NON_RETRYABLE_FAILURE_TYPES } from '../failures';
 
 /** How long one polling activity watches its tasks before handing partial results back. */
 export const POLL_ROUND_MS = 10 * 60_000;
@@ -21,7 +13,7 @@ const transient: RetryPolicy = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
-  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
 };
 
 const options = (opts: Omit<ActivityOptions, 'retry'> & { retry?: RetryPolicy }): ActivityOptions => ({

@@ -8,12 +8,6 @@ export const ACTIVITY_WINDOW = 8;
 /** Poll activities in flight at once. */
 export const POLL_WINDOW = 50;
 
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /** Runs fn over items with at most `width` in flight; `beforeEach` is the pause point between chunks. */
 export async function forEachWindowed<T>(
   items: readonly T[],
@@ -30,16 +24,4 @@ export async function forEachWindowed<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-}
-
-/** Groups keyed values, keeping first-seen order of keys (deterministic). */
-export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }

@@ -3,7 +3,8 @@
 // onBusyInstance 'wait' it is waited for (up to limits.busyWaitMs) and then checked again, because the
 // other recovery may have changed it.
 import type { RecoverAppPlan } from '../input';
-import { workflowNow, type RecoveryRun } from '../recovery-run';
+import { workflowNow } from '../clock';
+import type { RecoveryRun } from '../recovery-run';
 import { acquireTargetLeases, leaseBusyMessage } from '../leases';
 import type { LeaseHolder } from '../types';
 import { recheckTargets, type Checked } from './preflight';
@@ -49,5 +50,5 @@ export async function leaseTargets(run: RecoveryRun, plan: RecoverAppPlan, check
 
   // Targets another recovery worked on until just now: their preflight verdict is stale.
   const stale = [...new Set([...waitedFor, ...first.granted.filter((id) => checked.deferred.has(id))])];
-  await recheckTargets(run, plan, stale, checked.existing);
+  await recheckTargets(run, plan, stale);
 }

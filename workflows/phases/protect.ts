@@ -1,16 +1,17 @@
 // Phase 3, protect: before overwriting an app a target already has, snapshot it with BackupApp. No
 // snapshot, no overwrite: a target whose snapshot fails is skipped.
+import { needsSnapshot } from '../existing-app';
 import type { RecoverAppPlan } from '../input';
 import type { RecoveryRun } from '../recovery-run';
 import { snapshotApps } from './activities';
-import { ACTIVITY_WINDOW, TARGETS_PER_ACTIVITY, chunk, forEachWindowed, groupBy } from './batching';
+import { ACTIVITY_WINDOW, TARGETS_PER_ACTIVITY, forEachWindowed } from './batching';
+import { chunk, groupBy } from '../collections';
 
 import { activityGaveUp } from './errors';
 import { enterPhase, refreshDetails, waitWhilePaused } from './report';
 
-export async function protectExistingApps(run: RecoveryRun, plan: RecoverAppPlan, existing: Map<string, string[]>): Promise<void> {
-  if (plan.existingApp !== 'snapshot-then-overwrite') return;
-  const toSnapshot = run.pendingTargets().filter((t) => (existing.get(t.instanceId)?.length ?? 0) > 0);
+export async function protectExistingApps(run: RecoveryRun, plan: RecoverAppPlan): Promise<void> {
+  const toSnapshot = run.pendingTargets().filter((t) => needsSnapshot(plan.existingApp, run.existingApps(t.instanceId)));
   if (toSnapshot.length === 0) return;
   enterPhase(run, 'protect');
 
@@ -31,7 +32,7 @@ export async function protectExistingApps(run: RecoveryRun, plan: RecoverAppPlan
       let outcomes: Awaited<ReturnType<typeof snapshotApps>>;
       try {
         outcomes = await snapshotApps({
-          targets: batch.map((t) => ({ instanceId: t.instanceId, packages: existing.get(t.instanceId) ?? [] })),
+          targets: batch.map((t) => ({ instanceId: t.instanceId, packages: run.existingApps(t.instanceId) })),
           directory,
           uploadEndpoint: endpoint || undefined,
           pollIntervalMs: plan.limits.pollIntervalMinMs,

@@ -4,9 +4,11 @@
 import { CancellationScope } from '@temporalio/workflow';
 import type { RecoveryGroup, TaskOutcome } from '../../activities/recovery/contract';
 import type { RecoverAppPlan } from '../input';
-import { workflowNow, type InFlightTask, type RecoveryRun } from '../recovery-run';
+import { workflowNow } from '../clock';
+import type { InFlightTask, RecoveryRun } from '../recovery-run';
 import { CANCEL_SETTLE_MS, POLL_ROUND_MS, pollTasks, submitRecoveries } from './activities';
-import { POLL_WINDOW, TARGETS_PER_ACTIVITY, chunk, forEachWindowed, groupBy } from './batching';
+import { POLL_WINDOW, TARGETS_PER_ACTIVITY, forEachWindowed } from './batching';
+import { chunk, groupBy } from '../collections';
 import { activityGaveUp } from './errors';
 import { enterPhase, refreshDetails, waitWhilePaused } from './report';
 

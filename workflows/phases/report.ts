@@ -2,15 +2,10 @@
 // phase change, never per target) and a short markdown summary in the Web UI.
 import { condition, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RecoveryRun } from '../recovery-run';
-import { SA_BACKUP_FILE_IDS, SA_FAILED, SA_KIND, SA_OUTCOME, SA_PHASE, SA_TARGETS, SA_VERIFIED, searchableBackupIds, type Phase } from '../types';
+import { RECOVERY_KIND, SA_FAILED, SA_KIND, SA_OUTCOME, SA_PHASE, SA_VERIFIED, recoveryStartSearchAttributes, type Phase } from '../types';
 
 export function announceStart(run: RecoveryRun): void {
-  upsertSearchAttributes([
-    { key: SA_KIND, value: 'recovery' },
-    { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(run.backupIds()) },
-    { key: SA_PHASE, value: run.phase },
-    { key: SA_TARGETS, value: run.counts().total },
-  ]);
+  upsertSearchAttributes(recoveryStartSearchAttributes(run.backupIds(), run.counts().total));
   setCurrentDetails(run.summary());
   void run.notifier.started();
 }
@@ -35,7 +30,7 @@ export function announceEnd(run: RecoveryRun): void {
   upsertSearchAttributes([
     { key: SA_PHASE, value: 'done' },
     { key: SA_OUTCOME, value: run.outcome() },
-    { key: SA_KIND, value: 'recovery' },
+    { key: SA_KIND, value: RECOVERY_KIND },
     { key: SA_VERIFIED, value: counts.verified },
     { key: SA_FAILED, value: counts.failed },
   ]);

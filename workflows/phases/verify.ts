@@ -1,9 +1,11 @@
 // Phase 6, verify: every recovered target is checked for the app (version) and its data against the
 // source, plus the configured custom checks. Only a verified target counts towards releasing a backup.
 import type { RecoverAppPlan } from '../input';
-import { workflowNow, type RecoveryRun } from '../recovery-run';
+import { workflowNow } from '../clock';
+import type { RecoveryRun } from '../recovery-run';
 import { verifyTargets } from './activities';
-import { ACTIVITY_WINDOW, TARGETS_PER_ACTIVITY, chunk, forEachWindowed } from './batching';
+import { ACTIVITY_WINDOW, TARGETS_PER_ACTIVITY, forEachWindowed } from './batching';
+import { chunk } from '../collections';
 import { activityGaveUp } from './errors';
 import { enterPhase, refreshDetails, waitWhilePaused } from './report';
 
