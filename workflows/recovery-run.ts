@@ -366,25 +366,6 @@ export class RecoveryRun {
     return { ...this.progress(), outcome: this.outcome(), finishedAt };
   }
 
-  /** Short markdown for the Web UI's "current details". */
-  summary(): string {
-    const c = this.counts();
-    const state = this.cancelRequested
-      ? ' (cancelling)'
-      : this.paused
-        ? ' (paused)'
-        : this.approval === 'waiting'
-          ? ' (awaiting approval)'
-          : '';
-    return [
-      `**Phase:** ${this.phase}${state}`,
-      '',
-      `| total | pending | verified | failed | skipped | cancelled |`,
-      `|---|---|---|---|---|---|`,
-      `| ${c.total} | ${c.pending} | ${c.verified} | ${c.failed} | ${c.skipped} | ${c.cancelled} |`,
-    ].join('\n');
-  }
-
   private touch(): void {
     this.updatedAt = workflowNow();
   }

@@ -1,4 +1,4 @@
-// Every value that ends up inside a shell command passes through here first (invariant 5). The input
+// Every value that ends up inside a shell command passes through here first (docs/design.md, invariant 5). The input
 // schema already validated caller values, but command text may also include names from the vendor
 // (a backup's SourceAppInfoList) or from worker configuration, so the check is repeated at the point of use.
 import { ApplicationFailure } from '@temporalio/common';

@@ -1,5 +1,5 @@
 // Before a retry attempt: a recovery task that failed leaves its instance in RECOVER_FAILED, and the
-// vendor refuses RecoverApp on anything not RUNNING (reference §4.3/§4.4). Start is allowed from
+// vendor refuses RecoverApp on anything not RUNNING (docs/vendor-facts.md). Start is allowed from
 // RECOVER_FAILED, so such instances are started and awaited here. Every step looks at the instance
 // status first, which makes the whole thing safe to repeat after an activity retry: an instance that an
 // earlier (lost) Start already moved to STARTING or RUNNING is only waited for, never started again.

@@ -1,6 +1,6 @@
 // snapshotApps: BackupApp of the apps a target already has, before RecoverApp overwrites them
-// (invariant 3). One call per ≤50 targets with the same package set; then the child tasks are polled
-// until they end. Submitted instances are recorded in heartbeat details and skipped on a retry.
+// (docs/design.md, invariant 3). One call per ≤50 targets with the same package set; then the child
+// tasks are polled until they end. Submitted instances are recorded in heartbeat details and skipped on a retry.
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { describeTasksByIds, isEcpError, MAX_INSTANCES_PER_CALL, type EcpError } from '../ecp';
 import type { SnapshotOutcome, SnapshotRequest, TaskOutcome } from './contract';

@@ -1,5 +1,6 @@
 // submitRecoveries: RecoverApp for every target, with at most ONE vendor recovery task per target per
-// attempt (invariant 1) whatever is retried. RecoverApp has no client token, so safety comes from:
+// attempt (docs/design.md, invariant 1) whatever is retried. RecoverApp has no client token, so safety
+// comes from:
 //  1. recording every returned task ID in heartbeat details at once (a retried activity skips them);
 //  2. reconciling before any re-submit — on activity attempt > 1, or after an ambiguous failure (the
 //     call may have been applied) — by listing the instance's level-2 tasks since the attempt started
