@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { invalidInputFailure } from './failures';
+import { runSettingsForUnfrozenInput } from './freeze';
 import type { RecoverAppInput } from './input';
 import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationOptions, type MigrationPlanInput } from './plan';
 import { RECOVER_APP_WORKFLOW, recoveryStartSearchAttributes, type RecoveryResult } from './types';
@@ -133,7 +134,9 @@ function start(input: BulkMigrationInput): { options: MigrationOptions; remainin
   if (!parsed.ok) {
     throw invalidInputFailure('invalid migration plan', parsed.issues);
   }
-  const { items, options } = parsed.plan;
+  const { items } = parsed.plan;
+  // Every child gets the same run settings, whenever it starts (docs/versioning.md).
+  const options = { ...parsed.plan.options, runSettings: parsed.plan.options.runSettings ?? runSettingsForUnfrozenInput() };
   const schedule = buildSchedule(items, options);
   return { options, remaining: schedule.chunks, tracker: new MigrationTracker(initialSnapshot(schedule.waves, countTargets(parsed.plan), options.maxConcurrentChildren)) };
 }

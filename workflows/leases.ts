@@ -13,6 +13,8 @@ export interface AcquireTargetLeasesOptions {
   /** 'fail': report busy instances at once. 'wait': retry them until granted or busyWaitMs elapsed. */
   onBusy: OnBusy;
   busyWaitMs: number;
+  /** The run's lease shard count (its run settings); absent: LEASE_SHARDS. */
+  shards?: number;
   /** First pause between retries of busy instances; doubles up to maxRetryIntervalMs. */
   retryIntervalMs?: number;
   maxRetryIntervalMs?: number;
@@ -65,7 +67,7 @@ export async function acquireTargetLeases(instanceIds: string[], options: Acquir
   let pending = wanted;
   try {
     for (;;) {
-      const result = await acquireLeases({ holderWorkflowId, instanceIds: pending });
+      const result = await acquireLeases({ holderWorkflowId, instanceIds: pending, ...shardsOf(options.shards) });
       for (const id of result.granted) granted.add(id);
       busy = result.busy;
       const remaining = deadline - Date.now();
@@ -76,7 +78,7 @@ export async function acquireTargetLeases(instanceIds: string[], options: Acquir
     }
   } catch (err) {
     // A cancelled or failed acquire may have landed on some shards without us seeing the result.
-    await releaseTargetLeases(wanted, holderWorkflowId);
+    await releaseTargetLeases(wanted, holderWorkflowId, options.shards);
     throw err;
   }
   return { granted: wanted.filter((id) => granted.has(id)), busy };
@@ -87,12 +89,16 @@ export async function acquireTargetLeases(instanceIds: string[], options: Acquir
  * Runs even when the workflow is being cancelled. Returns false when the registry could not be reached
  * after retries (logged, not thrown, so cleanup never masks the run's real outcome).
  */
-export async function releaseTargetLeases(instanceIds: string[], holderWorkflowId: string = workflowInfo().workflowId): Promise<boolean> {
+export async function releaseTargetLeases(
+  instanceIds: string[],
+  holderWorkflowId: string = workflowInfo().workflowId,
+  shards?: number,
+): Promise<boolean> {
   const ids = [...new Set(instanceIds)];
   if (ids.length === 0) return true;
   return CancellationScope.nonCancellable(async () => {
     try {
-      await releaseLeases({ holderWorkflowId, instanceIds: ids });
+      await releaseLeases({ holderWorkflowId, instanceIds: ids, ...shardsOf(shards) });
       return true;
     } catch (err) {
       log.error('could not release leases; they are reclaimed once this workflow stops', {
@@ -103,4 +109,9 @@ export async function releaseTargetLeases(instanceIds: string[], holderWorkflowI
       return false;
     }
   });
+}
+
+/** Only a given shard count travels in the request, so callers without run settings send what they always did. */
+function shardsOf(shards: number | undefined): { shards?: number } {
+  return shards === undefined ? {} : { shards };
 }

@@ -15,7 +15,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { invalidInputFailure } from './failures';
-import { parseRecoverAppInput, type RecoverAppInput, type RecoverAppPlan } from './input';
+import { runSettingsForUnfrozenInput, type FrozenRecoveryPlan } from './freeze';
+import { parseRecoverAppInput, type RecoverAppInput } from './input';
 import { releaseTargetLeases } from './leases';
 import { checkTargets } from './phases/preflight';
 import { leaseTargets } from './phases/lease';
@@ -31,7 +32,7 @@ import { approveReleaseUpdate, pauseUpdate, progressQuery, resumeUpdate, type Re
 export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult> {
   const root = CancellationScope.current();
   const run = new RecoveryRun(workflowInfo().workflowId, workflowNow());
-  const ref: { plan?: RecoverAppPlan } = {};
+  const ref: { plan?: FrozenRecoveryPlan } = {};
   registerHandlers(run, root, ref);
 
   // 0. Validate: bad input fails fast, before anything is touched.
@@ -64,7 +65,7 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
   } finally {
     if (run.approval === 'waiting') run.approval = 'closed';
     // Never throws; a lease it could not release is reclaimed by the registry once this run has ended.
-    await releaseTargetLeases(leaseRequested, run.workflowId);
+    await releaseTargetLeases(leaseRequested, run.workflowId, plan.runSettings.leaseShards);
   }
 
   run.failUnfinished();
@@ -78,13 +79,14 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
   return result;
 }
 
-function validate(input: RecoverAppInput): RecoverAppPlan {
+/** Validates the input; the run keeps the run settings its input recorded (docs/versioning.md). */
+function validate(input: RecoverAppInput): FrozenRecoveryPlan {
   const parsed = parseRecoverAppInput(input);
-  if (parsed.ok) return parsed.plan;
-  throw invalidInputFailure('invalid recovery input', parsed.issues);
+  if (!parsed.ok) throw invalidInputFailure('invalid recovery input', parsed.issues);
+  return { ...parsed.plan, runSettings: parsed.plan.runSettings ?? runSettingsForUnfrozenInput() };
 }
 
-function registerHandlers(run: RecoveryRun, root: CancellationScope, ref: { plan?: RecoverAppPlan }): void {
+function registerHandlers(run: RecoveryRun, root: CancellationScope, ref: { plan?: FrozenRecoveryPlan }): void {
   setHandler(progressQuery, () => ({ ...run.progress(), cancelRequested: run.cancelRequested || root.consideredCancelled }));
 
   setHandler(

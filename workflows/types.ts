@@ -2,6 +2,7 @@
 // workflow code, activities, clients and other teams' workflow bundles (no Node or SDK-client imports).
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { CURRENT_RUN_SETTINGS } from './run-settings';
 
 export const TASK_QUEUE = 'cloudphone-recovery';
 export const RECOVER_APP_WORKFLOW = 'recoverApp';
@@ -172,9 +173,11 @@ export function recoveryStartSearchAttributes(backupFileIds: readonly string[], 
 
 // ---- leases --------------------------------------------------------------------------------------
 export const LEASE_REGISTRY_WORKFLOW = 'leaseRegistry';
-// Few shards: every recovery pays ~10 history events per shard it touches (acquire + release), and
-// one registry handles thousands of leases easily. Changing this moves leases: drain recoveries first.
-export const LEASE_SHARDS = 4;
+/**
+ * Lease shards new runs use (their run settings record it). Changing it moves leases between registries:
+ * drain recoveries first, or use a new registry ID prefix (docs/versioning.md).
+ */
+export const LEASE_SHARDS = CURRENT_RUN_SETTINGS.leaseShards;
 
 export interface LeaseHolder {
   instanceId: string;

@@ -29,6 +29,7 @@ import {
   type RecoveryResult,
 } from '../../workflows/types';
 import { FailureType } from '../../workflows/failures';
+import { freezeRecoveryPlan } from '../../workflows/freeze';
 import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dry-run';
 import { ConflictError, InvalidInputError, UnavailableError } from './errors';
 import { checkRequestId } from './ids';
@@ -97,7 +98,7 @@ export async function startRecovery(client: Client, rawInput: unknown, options: 
     const started = await client.workflow.start(RECOVER_APP_WORKFLOW, {
       workflowId,
       taskQueue: options.taskQueue ?? TASK_QUEUE,
-      args: [plan],
+      args: [freezeRecoveryPlan(plan)],
       // A retry while the first run is open gets that run; after it closed, the ID is never reused.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -2,7 +2,7 @@
 // that cannot be recovered safely is skipped with the reason, never attempted.
 import type { TargetPreflight } from '../../activities/recovery/contract';
 import { refusalForExistingApp } from '../existing-app';
-import type { RecoverAppPlan } from '../input';
+import type { FrozenRecoveryPlan } from '../freeze';
 import type { RecoveryRun } from '../recovery-run';
 import { describeLeases, preflight } from './activities';
 import { enterPhase } from './report';
@@ -15,7 +15,7 @@ export interface Checked {
   deferred: Set<string>;
 }
 
-export async function checkTargets(run: RecoveryRun, plan: RecoverAppPlan): Promise<Checked> {
+export async function checkTargets(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<Checked> {
   enterPhase(run, 'preflight');
   const result = await preflight({ items: plan.items, verification: plan.verification });
 
@@ -44,7 +44,7 @@ export async function checkTargets(run: RecoveryRun, plan: RecoverAppPlan): Prom
     .filter((t) => verdicts.get(t.instanceId)?.reason === 'InstanceNotRunning')
     .map((t) => t.instanceId);
   if (notRunning.length > 0) {
-    const holders = await describeLeases({ instanceIds: notRunning });
+    const holders = await describeLeases({ instanceIds: notRunning, shards: plan.runSettings.leaseShards });
     for (const holder of holders) if (holder.holderWorkflowId !== run.workflowId) checked.deferred.add(holder.instanceId);
   }
   for (const target of run.pendingTargets()) {
@@ -58,7 +58,7 @@ export async function checkTargets(run: RecoveryRun, plan: RecoverAppPlan): Prom
 }
 
 /** Preflight again for targets that changed hands while we waited for their leases. */
-export async function recheckTargets(run: RecoveryRun, plan: RecoverAppPlan, instanceIds: string[]): Promise<void> {
+export async function recheckTargets(run: RecoveryRun, plan: FrozenRecoveryPlan, instanceIds: string[]): Promise<void> {
   const ids = new Set(instanceIds.filter((id) => run.target(id).status === 'pending'));
   if (ids.size === 0) return;
   const items = plan.items
@@ -72,7 +72,7 @@ export async function recheckTargets(run: RecoveryRun, plan: RecoverAppPlan, ins
   }
 }
 
-function applyTargetVerdict(run: RecoveryRun, plan: RecoverAppPlan, instanceId: string, verdict: TargetPreflight | undefined): void {
+function applyTargetVerdict(run: RecoveryRun, plan: FrozenRecoveryPlan, instanceId: string, verdict: TargetPreflight | undefined): void {
   if (!verdict) {
     run.finish(instanceId, 'skipped', { reason: 'InstanceNotFound', message: 'preflight returned no verdict for this instance' });
     return;

@@ -1,16 +1,16 @@
 // Phase 3, protect: before overwriting an app a target already has, snapshot it with BackupApp. No
 // snapshot, no overwrite: a target whose snapshot fails is skipped.
 import { needsSnapshot } from '../existing-app';
-import type { RecoverAppPlan } from '../input';
+import type { FrozenRecoveryPlan } from '../freeze';
 import type { RecoveryRun } from '../recovery-run';
 import { snapshotApps } from './activities';
-import { ACTIVITY_WINDOW, TARGETS_PER_ACTIVITY, forEachWindowed } from './batching';
+import { forEachWindowed } from './batching';
 import { chunk, groupBy } from '../collections';
 
 import { activityGaveUp } from './errors';
 import { enterPhase, refreshDetails, waitWhilePaused } from './report';
 
-export async function protectExistingApps(run: RecoveryRun, plan: RecoverAppPlan): Promise<void> {
+export async function protectExistingApps(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<void> {
   const toSnapshot = run.pendingTargets().filter((t) => needsSnapshot(plan.existingApp, run.existingApps(t.instanceId)));
   if (toSnapshot.length === 0) return;
   enterPhase(run, 'protect');
@@ -22,12 +22,12 @@ export async function protectExistingApps(run: RecoveryRun, plan: RecoverAppPlan
   });
   const calls = [...destinations].flatMap(([key, targets]) => {
     const [directory, endpoint] = key.split('\n') as [string, string];
-    return chunk(targets, TARGETS_PER_ACTIVITY).map((batch) => ({ directory, endpoint, batch }));
+    return chunk(targets, plan.runSettings.targetsPerActivity).map((batch) => ({ directory, endpoint, batch }));
   });
 
   await forEachWindowed(
     calls,
-    ACTIVITY_WINDOW,
+    plan.runSettings.activityWindow,
     async ({ directory, endpoint, batch }) => {
       let outcomes: Awaited<ReturnType<typeof snapshotApps>>;
       try {
