@@ -2,7 +2,8 @@
 // target, and only then release the backup. Each phase lives in ./phases; the state in ./recovery-run.
 //
 // Versioning: runs last hours to days, so any change to the commands this code issues (activities,
-// timers, upserts, their order or options) must go behind patched('<change-id>'); the replay test
+// timers, upserts, their order or options) must go behind patched('<change-id>'), and values that shape
+// them come from the run's recorded run settings (docs/versioning.md). The replay test
 // (test/workflows/replay.test.ts) fails on changes that are not.
 import {
   CancellationScope,

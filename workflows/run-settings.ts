@@ -6,7 +6,7 @@
 // service, schedules, the library's freeze functions) records the current table entry in the input as
 // `runSettings`, and the run uses what its input says. An input without them (a raw start by another
 // team's workflow, or a run started before they were recorded) gets an entry of the versioned table,
-// chosen in the workflow behind patched() (see runSettingsFor in recover-app.ts).
+// chosen in the workflow behind patched() (runSettingsForUnfrozenInput in freeze.ts).
 //
 // Never edit an entry of RUN_SETTINGS: add a new version and point CURRENT_RUN_SETTINGS at it.
 import { z } from 'zod';
