@@ -2,7 +2,7 @@
 // ApplicationFailure (activity-failures.ts, types in workflows/failures.ts); unsafe command input as UnsafeCommandInput.
 import type { EcpClient } from '../ecp';
 import type { CustomChecks } from '../commands/custom-checks';
-import { createRateLimiter, type RateLimiter } from '../rate-limit';
+import { DEFAULT_VENDOR_QPS, createRateLimiter, type RateLimiter } from '../rate-limit';
 import type { RecoveryActivities } from './contract';
 import { pollTasks } from './poll';
 import { preflight } from './preflight';
@@ -26,9 +26,6 @@ export interface RecoveryActivityDeps {
   /** Backoff for throttled calls retried inside an activity (default 200 ms doubling to 10 s). */
   throttleBackoff?: { initialMs: number; maxMs: number };
 }
-
-/** No eds-aic QPS is published; 10/s per action keeps well under the usual Alibaba defaults. */
-export const DEFAULT_VENDOR_QPS = 10;
 
 export function createRecoveryActivities(input: RecoveryActivityDeps): RecoveryActivities {
   const limiter = input.rateLimiter ?? createRateLimiter({ defaultQps: DEFAULT_VENDOR_QPS });
