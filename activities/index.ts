@@ -35,5 +35,5 @@ export function createActivities(deps: ActivityDeps): RecoveryActivities | Activ
 
 export { parseCustomChecks, customChecksSchema, CustomChecksConfigError } from './commands/custom-checks';
 export type { CustomCheck, CustomChecks } from './commands/custom-checks';
-export { createRateLimiter } from './rate-limit';
+export { DEFAULT_VENDOR_QPS, createRateLimiter } from './rate-limit';
 export type { RateLimiter, RateLimiterOptions } from './rate-limit';

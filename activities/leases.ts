@@ -3,7 +3,9 @@
 import { activityInfo, getClient } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import type { LeaseActivities } from './recovery/contract';
+import { mapBounded } from './concurrency';
+import { groupBy } from '../workflows/collections';
+import type { LeaseActivities, LeaseActivityRequest } from './recovery/contract';
 import {
   LEASE_REGISTRY_ID_PREFIX,
   acquireLeasesUpdate,
@@ -17,6 +19,7 @@ import {
   type LeaseRequest,
   type WorkflowsRunning,
 } from '../workflows/lease-registry';
+import { FailureType } from '../workflows/failures';
 import { LEASE_SHARDS, TASK_QUEUE, type AcquireLeasesResult, type LeaseHolder } from '../workflows/types';
 
 export interface LeaseActivitiesOptions {
@@ -44,21 +47,22 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
 
   async function updateShards<R>(
     kind: 'acquire' | 'release',
-    request: LeaseRequest,
-    send: (shard: number, req: LeaseRequest, updateId: string | undefined) => Promise<R>,
+    request: LeaseActivityRequest,
+    send: (shard: number, shards: number, req: LeaseRequest, updateId: string | undefined) => Promise<R>,
   ): Promise<R[]> {
-    const byShard = groupByShard(request.instanceIds);
+    const shards = request.shards ?? LEASE_SHARDS;
+    const byShard = groupByShard(request.instanceIds, shards);
     const base = updateIdBase(kind);
     return Promise.all(
       [...byShard].map(async ([shard, instanceIds]) => {
         try {
-          return await send(shard, { holderWorkflowId: request.holderWorkflowId, instanceIds }, base && `${base}/${shard}`);
+          return await send(shard, shards, { holderWorkflowId: request.holderWorkflowId, instanceIds }, base && `${base}/${shard}`);
         } catch (err) {
           // A validator rejection will not pass on retry; anything else (network, update limits) may.
           if (err instanceof WorkflowUpdateFailedError) {
             throw ApplicationFailure.create({
               message: `lease ${kind} rejected by shard ${shard}: ${err.cause?.message ?? err.message}`,
-              type: 'InvalidLeaseRequest',
+              type: FailureType.InvalidLeaseRequest,
               nonRetryable: true,
               cause: err,
             });
@@ -69,13 +73,13 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
     );
   }
 
-  function startRegistry(shard: number): WithStartWorkflowOperation<typeof leaseRegistry> {
+  function startRegistry(shard: number, shards: number): WithStartWorkflowOperation<typeof leaseRegistry> {
     return new WithStartWorkflowOperation(leaseRegistry, {
       workflowId: leaseRegistryWorkflowId(shard, prefix),
       taskQueue,
-      args: [{ ...options.registryInput, shard }],
+      args: [{ ...options.registryInput, shard, shards }],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `Instance leases, shard ${shard} of ${LEASE_SHARDS}`,
+      staticSummary: `Instance leases, shard ${shard} of ${shards}`,
     });
   }
 
@@ -83,7 +87,7 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
     const ids = [...new Set(workflowIds)];
     const running: string[] = [];
     const stopped: string[] = [];
-    await forEachLimited(ids, options.describeConcurrency ?? 8, async (workflowId) => {
+    await mapBounded(ids, options.describeConcurrency ?? 8, async (workflowId) => {
       try {
         // No run ID: a holder that continued as new is judged by its latest run.
         const { status } = await client().workflow.getHandle(workflowId).describe();
@@ -98,11 +102,11 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
 
   return {
     async acquireLeases(req): Promise<AcquireLeasesResult> {
-      const results = await updateShards('acquire', req, (shard, shardReq, updateId) =>
+      const results = await updateShards('acquire', req, (shard, shards, shardReq, updateId) =>
         client().workflow.executeUpdateWithStart(acquireLeasesUpdate, {
           args: [shardReq],
           updateId,
-          startWorkflowOperation: startRegistry(shard),
+          startWorkflowOperation: startRegistry(shard, shards),
         }),
       );
       const granted = new Set(results.flatMap((r) => r.granted));
@@ -112,19 +116,20 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
     async releaseLeases(req): Promise<void> {
       // Update-with-start here too: releasing on a shard that never started is a cheap no-op, and a plain
       // update would fail with "not found" after an operator terminated a registry.
-      await updateShards('release', req, (shard, shardReq, updateId) =>
+      await updateShards('release', req, (shard, shards, shardReq, updateId) =>
         client().workflow.executeUpdateWithStart(releaseLeasesUpdate, {
           args: [shardReq],
           updateId,
-          startWorkflowOperation: startRegistry(shard),
+          startWorkflowOperation: startRegistry(shard, shards),
         }),
       );
     },
 
     async describeLeases(req): Promise<LeaseHolder[]> {
-      const shards = req.instanceIds.length > 0 ? [...groupByShard(req.instanceIds)] : allShards();
+      const shards = req.shards ?? LEASE_SHARDS;
+      const asked = req.instanceIds.length > 0 ? [...groupByShard(req.instanceIds, shards)] : allShards(shards);
       const perShard = await Promise.all(
-        shards.map(async ([shard, instanceIds]) => {
+        asked.map(async ([shard, instanceIds]) => {
           try {
             return await client().workflow.getHandle(leaseRegistryWorkflowId(shard, prefix)).query(leasesQuery, instanceIds);
           } catch (err) {
@@ -145,19 +150,12 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
   };
 }
 
-function groupByShard(instanceIds: string[]): Map<number, string[]> {
-  const byShard = new Map<number, string[]>();
-  for (const id of new Set(instanceIds)) {
-    const shard = leaseShardOf(id);
-    const list = byShard.get(shard);
-    if (list) list.push(id);
-    else byShard.set(shard, [id]);
-  }
-  return byShard;
+function groupByShard(instanceIds: string[], shards: number): Map<number, string[]> {
+  return groupBy([...new Set(instanceIds)], (id) => leaseShardOf(id, shards));
 }
 
-function allShards(): [number, string[] | undefined][] {
-  return Array.from({ length: LEASE_SHARDS }, (_, shard) => [shard, undefined]);
+function allShards(shards: number): [number, string[] | undefined][] {
+  return Array.from({ length: shards }, (_, shard) => [shard, undefined]);
 }
 
 /**
@@ -174,12 +172,4 @@ function updateIdBase(kind: string): string | undefined {
   const { workflowExecution, activityId } = info;
   if (!workflowExecution) return undefined;
   return `${kind}/${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}`;
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(lanes);
 }

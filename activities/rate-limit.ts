@@ -37,6 +37,9 @@ interface Bucket {
   updatedAt: number;
 }
 
+/** No eds-aic QPS is published; 10/s per action keeps well under the usual Alibaba defaults. */
+export const DEFAULT_VENDOR_QPS = 10;
+
 // Additive step per successful call, as a fraction of the configured rate: ~20 good calls undo one halving.
 const INCREASE_FRACTION = 0.05;
 

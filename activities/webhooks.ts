@@ -8,6 +8,7 @@
 // retry policy (workflows/notify.ts) bounds the attempts, and a failed delivery never fails a recovery.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../workflows/failures';
 import type { Phase, RunOutcome, StatusCounts } from '../workflows/types';
 
 export type WebhookEventType = 'recovery.started' | 'recovery.phase' | 'backup.released' | 'recovery.finished';
@@ -117,12 +118,12 @@ export function createWebhookActivities(
         report('error');
         // The URL may carry a token in its query: name only the host.
         const host = safeHost(config.url);
-        throw ApplicationFailure.retryable(`webhook to ${host} failed: ${err instanceof Error ? err.message : String(err)}`, 'WebhookDeliveryFailed');
+        throw ApplicationFailure.retryable(`webhook to ${host} failed: ${err instanceof Error ? err.message : String(err)}`, FailureType.WebhookDeliveryFailed);
       }
       await response.arrayBuffer().catch(() => undefined);
       if (response.status < 200 || response.status >= 300) {
         report('rejected');
-        throw ApplicationFailure.retryable(`webhook to ${safeHost(config.url)} answered HTTP ${response.status}`, 'WebhookDeliveryFailed');
+        throw ApplicationFailure.retryable(`webhook to ${safeHost(config.url)} answered HTTP ${response.status}`, FailureType.WebhookDeliveryFailed);
       }
       report('delivered');
       return { delivered: true, status: response.status };

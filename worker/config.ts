@@ -2,11 +2,8 @@
 // zod so a bad value stops the worker at start with the field and the rule, not at the first recovery.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { customChecksSchema, parseCustomChecks, type CustomChecks } from '../activities';
+import { customChecksSchema, DEFAULT_VENDOR_QPS, parseCustomChecks, type CustomChecks } from '../activities';
 import { TASK_QUEUE } from '../workflows/types';
-
-/** Default vendor rate per action per worker process: no eds-aic QPS is published; 10/s per action keeps well under the usual Alibaba defaults. */
-export const DEFAULT_VENDOR_QPS = 10;
 
 const qps = z.number().positive().max(1000);
 

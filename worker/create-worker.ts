@@ -7,7 +7,7 @@ import { createEcpClient, type EcpClient, type EcpConfig } from '../activities/e
 import { createLeaseActivities, type LeaseActivitiesOptions } from '../activities/leases';
 import { createWebhookActivities, type WebhookActivities } from '../activities/webhooks';
 import { TASK_QUEUE } from '../workflows/types';
-import { DEFAULT_VENDOR_QPS } from './config';
+import { DEFAULT_VENDOR_QPS } from '../activities/rate-limit';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;

@@ -4,7 +4,6 @@ export {
   parseQps,
   workerConfigSchema,
   WorkerConfigError,
-  DEFAULT_VENDOR_QPS,
   type WorkerConfig,
   type WorkerConfigInput,
 } from './config';

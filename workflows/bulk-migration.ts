@@ -3,7 +3,6 @@
 // History cost per chunk is one child start and one child result; continue-as-new carries only the
 // remaining chunks, counts and compact rows.
 import {
-  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -14,9 +13,11 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import { invalidInputFailure } from './failures';
+import { runSettingsForUnfrozenInput } from './freeze';
 import type { RecoverAppInput } from './input';
 import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationOptions, type MigrationPlanInput } from './plan';
-import { RECOVER_APP_WORKFLOW, SA_BACKUP_FILE_IDS, SA_KIND, SA_PHASE, SA_TARGETS, searchableBackupIds, type RecoveryResult } from './types';
+import { RECOVER_APP_WORKFLOW, recoveryStartSearchAttributes, type RecoveryResult } from './types';
 import { buildSchedule, type Chunk } from './bulk/chunks';
 import { cancelMigrationUpdate, migrationProgressQuery, pauseUpdate, resumeUpdate, setWindowUpdate } from './bulk/messages';
 import { MigrationTracker, initialSnapshot, type TrackerSnapshot } from './bulk/tracker';
@@ -131,9 +132,11 @@ function start(input: BulkMigrationInput): { options: MigrationOptions; remainin
   }
   const parsed = parseMigrationPlan(input);
   if (!parsed.ok) {
-    throw ApplicationFailure.create({ type: 'InvalidInput', message: `invalid migration plan: ${parsed.issues.map((i) => `${i.field}: ${i.rule}`).join('; ')}`, details: [parsed.issues], nonRetryable: true });
+    throw invalidInputFailure('invalid migration plan', parsed.issues);
   }
-  const { items, options } = parsed.plan;
+  const { items } = parsed.plan;
+  // Every child gets the same run settings, whenever it starts (docs/versioning.md).
+  const options = { ...parsed.plan.options, runSettings: parsed.plan.options.runSettings ?? runSettingsForUnfrozenInput() };
   const schedule = buildSchedule(items, options);
   return { options, remaining: schedule.chunks, tracker: new MigrationTracker(initialSnapshot(schedule.waves, countTargets(parsed.plan), options.maxConcurrentChildren)) };
 }
@@ -171,12 +174,10 @@ async function runChild(migrationId: string, chunk: Chunk, options: MigrationOpt
       // Wait for the child's own cleanup (leases, snapshots) before counting it as cancelled.
       cancellationType: 'WAIT_CANCELLATION_COMPLETED',
       // The same attributes a recovery started by an operator gets, so children show in recovery lists.
-      typedSearchAttributes: [
-        { key: SA_KIND, value: 'recovery' },
-        { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(chunk.items.map((item) => item.backupFileId)) },
-        { key: SA_TARGETS, value: chunk.targets },
-        { key: SA_PHASE, value: 'preflight' },
-      ],
+      typedSearchAttributes: recoveryStartSearchAttributes(
+        chunk.items.map((item) => item.backupFileId),
+        chunk.targets,
+      ),
     });
     tracker.chunkFinished(chunk, await child.result());
   } catch (err) {

@@ -1,16 +1,14 @@
 // recoveryDryRun: what a recovery would do, without doing any of it. Validates the input and runs only
 // the read-only `preflight` activity (no lease, no snapshot, no RecoverApp, no release), then reports
 // each backup's and target's verdict and the action the existingApp policy would take.
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { RecoveryActivities } from '../activities/recovery/contract';
 import { parseRecoverAppInput, type RecoverAppInput } from './input';
+import { plannedAction, refusalForExistingApp, type PlannedAction } from './existing-app';
 import type { ReasonCode } from './types';
-import { NON_RETRYABLE_ERROR_TYPES } from './phases/activities';
+import { NON_RETRYABLE_FAILURE_TYPES, invalidInputFailure } from './failures';
 
 export const RECOVERY_DRY_RUN_WORKFLOW = 'recoveryDryRun';
-
-/** What a real run would do to the target, given the verdicts and the existingApp policy. */
-export type PlannedAction = 'recover' | 'snapshot-then-recover' | 'overwrite' | 'skip';
 
 export interface DryRunTarget {
   instanceId: string;
@@ -44,13 +42,13 @@ export interface DryRunResult {
 const { preflight } = proxyActivities<Pick<RecoveryActivities, 'preflight'>>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 });
 
 export async function recoveryDryRun(input: RecoverAppInput): Promise<DryRunResult> {
   const parsed = parseRecoverAppInput(input);
   if (!parsed.ok) {
-    throw ApplicationFailure.create({ type: 'InvalidInput', message: 'invalid recovery input', nonRetryable: true, details: [parsed.issues] });
+    throw invalidInputFailure('invalid recovery input', parsed.issues);
   }
   const { plan } = parsed;
   const result = await preflight({ items: plan.items, verification: plan.verification });
@@ -70,33 +68,20 @@ export async function recoveryDryRun(input: RecoverAppInput): Promise<DryRunResu
     const backup = backupOk.get(t.backupFileId);
     // A target is only as good as its backup: report the backup's reason when the backup is the blocker.
     const blockedByBackup = backup !== undefined && !backup.ok;
-    const refused = t.ok && !blockedByBackup && t.existingPackages.length > 0 && plan.existingApp === 'refuse';
-    const ok = t.ok && !blockedByBackup && !refused;
-    const reason: ReasonCode | undefined = !t.ok ? t.reason : blockedByBackup ? backup.reason : refused ? 'AppAlreadyPresent' : undefined;
-    const message = !t.ok
-      ? t.message
-      : blockedByBackup
-        ? backup.message
-        : refused
-          ? `already has ${t.existingPackages.join(', ')} and existingApp is 'refuse'`
-          : undefined;
+    const refusal = t.ok && !blockedByBackup ? refusalForExistingApp(plan.existingApp, t.existingPackages) : undefined;
+    const ok = t.ok && !blockedByBackup && !refusal;
+    const verdict = !t.ok ? t : blockedByBackup ? backup : refusal;
     return {
       instanceId: t.instanceId,
       backupFileId: t.backupFileId,
       ok,
-      ...(reason ? { reason } : {}),
-      ...(message ? { message } : {}),
+      ...(verdict?.reason ? { reason: verdict.reason } : {}),
+      ...(verdict?.message ? { message: verdict.message } : {}),
       existingPackages: t.existingPackages,
-      plannedAction: plannedAction(ok, t.existingPackages.length > 0, plan.existingApp),
+      plannedAction: plannedAction(ok, t.existingPackages, plan.existingApp),
     };
   });
 
   const ready = targets.filter((t) => t.ok).length;
   return { ok: ready === targets.length, counts: { total: targets.length, ready, blocked: targets.length - ready }, backups, targets };
-}
-
-function plannedAction(ok: boolean, appPresent: boolean, policy: 'refuse' | 'overwrite' | 'snapshot-then-overwrite'): PlannedAction {
-  if (!ok) return 'skip';
-  if (!appPresent) return 'recover';
-  return policy === 'overwrite' ? 'overwrite' : 'snapshot-then-recover';
 }

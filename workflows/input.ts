@@ -1,6 +1,11 @@
 // The recovery input: one versioned schema, validated at every edge (CLI, HTTP, schedule, parent workflow)
 // and again at workflow start. Pure zod, so it is safe inside the workflow bundle.
+//
+// The `.default()` values below are the defaults of run settings version 1 as far as an input that
+// omits them is concerned: a run started without them applies them in the workflow, on every replay.
+// Never change one in place; see docs/versioning.md.
 import { z } from 'zod';
+import { runSettingsSchema } from './run-settings';
 
 export const INSTANCE_ID = /^(acp|aic)-[a-z0-9]{6,32}$/;
 export const BACKUP_FILE_ID = /^bf-[a-z0-9]{6,32}$/;
@@ -72,6 +77,11 @@ const commonOptions = {
   snapshotDirectory: z.string().max(1000).regex(OSS_DIRECTORY, 'must be an OSS directory URL ending in /, without . or .. segments').optional(),
   /** Free-form label for audit; never used in commands. */
   requestedBy: z.string().max(200).optional(),
+  /**
+   * Batching, polling and lease-shard values fixed for the life of the run (workflows/run-settings.ts).
+   * Recorded by the edge (freezeRecoveryInput); callers normally leave it out.
+   */
+  runSettings: runSettingsSchema.optional(),
 };
 
 const fullInputSchema = z.strictObject({

@@ -13,6 +13,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { FailureType } from './failures';
+import { RUN_SETTINGS_V1 } from './run-settings';
 import { LEASE_SHARDS, type AcquireLeasesResult, type LeaseHolder } from './types';
 
 export const LEASE_REGISTRY_ID_PREFIX = 'cpr-lease-registry';
@@ -33,6 +35,8 @@ export interface LeaseEntry {
 export interface LeaseRegistryInput {
   /** When set, requests for instances of another shard are rejected (a routing bug, not a busy lease). */
   shard?: number;
+  /** Shard count the instance IDs are routed over; absent (registries started before it was recorded): version 1's. */
+  shards?: number;
   /** Leases carried over by continue-as-new. */
   leases?: Record<string, LeaseEntry>;
   /** Continue as new after this many accepted updates (the server's suggestion also triggers it). */
@@ -74,11 +78,11 @@ const { checkWorkflowsRunning } = proxyActivities<LeaseRegistryActivities>({
 });
 
 function invalid(message: string): never {
-  throw ApplicationFailure.create({ message, type: 'InvalidLeaseRequest', nonRetryable: true });
+  throw ApplicationFailure.create({ message, type: FailureType.InvalidLeaseRequest, nonRetryable: true });
 }
 
 /** Synchronous: the SDK ignores a validator's promise, so an async validator could never reject. */
-function validateRequest(shard: number | undefined, request: LeaseRequest | undefined): void {
+function validateRequest(shard: number | undefined, shards: number, request: LeaseRequest | undefined): void {
   if (typeof request !== 'object' || request === null) invalid('lease request must be an object');
   const { holderWorkflowId, instanceIds } = request;
   if (typeof holderWorkflowId !== 'string' || holderWorkflowId.length === 0 || holderWorkflowId.length > 1000) {
@@ -89,8 +93,8 @@ function validateRequest(shard: number | undefined, request: LeaseRequest | unde
   for (const id of instanceIds) {
     if (typeof id !== 'string' || id.length === 0 || id.length > 128)
       invalid('every instanceId must be a non-empty string of at most 128 characters');
-    if (shard !== undefined && leaseShardOf(id) !== shard)
-      invalid(`instance ${id} belongs to lease shard ${leaseShardOf(id)}, not ${shard}`);
+    if (shard !== undefined && leaseShardOf(id, shards) !== shard)
+      invalid(`instance ${id} belongs to lease shard ${leaseShardOf(id, shards)}, not ${shard}`);
   }
 }
 
@@ -101,6 +105,7 @@ function toHolder(instanceId: string, entry: LeaseEntry): LeaseHolder {
 export async function leaseRegistry(input: LeaseRegistryInput = {}): Promise<void> {
   const leases = new Map<string, LeaseEntry>(Object.entries(input.leases ?? {}));
   const continueAsNewAfterUpdates = input.continueAsNewAfterUpdates ?? DEFAULT_CONTINUE_AS_NEW_AFTER_UPDATES;
+  const shards = input.shards ?? RUN_SETTINGS_V1.leaseShards;
   let updatesThisRun = 0;
 
   // Handlers first, before any await, so the update that started this run is never missed.
@@ -153,7 +158,7 @@ export async function leaseRegistry(input: LeaseRegistryInput = {}): Promise<voi
       return { granted: [...new Set(instanceIds)].filter((id) => granted.has(id)), busy };
     },
     {
-      validator: (request) => validateRequest(input.shard, request),
+      validator: (request) => validateRequest(input.shard, shards, request),
       description: 'Lease instances to one workflow; reports the holders of busy ones',
     },
   );
@@ -172,7 +177,7 @@ export async function leaseRegistry(input: LeaseRegistryInput = {}): Promise<voi
       return Promise.resolve({ released });
     },
     {
-      validator: (request) => validateRequest(input.shard, request),
+      validator: (request) => validateRequest(input.shard, shards, request),
       description: "Release the caller's leases; others' leases are left alone",
     },
   );
@@ -189,6 +194,7 @@ export async function leaseRegistry(input: LeaseRegistryInput = {}): Promise<voi
   await condition(allHandlersFinished);
   await continueAsNew<typeof leaseRegistry>({
     shard: input.shard,
+    shards: input.shards,
     leases: Object.fromEntries(leases),
     continueAsNewAfterUpdates: input.continueAsNewAfterUpdates,
   });

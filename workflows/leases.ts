@@ -2,6 +2,7 @@
 // and to give them back after verification (also on cancellation and failure).
 import { CancellationScope, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/recovery/contract';
+import { NON_RETRYABLE_FAILURE_TYPES } from './failures';
 import type { AcquireLeasesResult, LeaseHolder } from './types';
 
 export type OnBusy = 'wait' | 'fail';
@@ -12,6 +13,8 @@ export interface AcquireTargetLeasesOptions {
   /** 'fail': report busy instances at once. 'wait': retry them until granted or busyWaitMs elapsed. */
   onBusy: OnBusy;
   busyWaitMs: number;
+  /** The run's lease shard count (its run settings); absent: LEASE_SHARDS. */
+  shards?: number;
   /** First pause between retries of busy instances; doubles up to maxRetryIntervalMs. */
   retryIntervalMs?: number;
   maxRetryIntervalMs?: number;
@@ -27,7 +30,7 @@ const { acquireLeases } = proxyActivities<LeaseActivities>({
     initialInterval: '500 milliseconds',
     maximumInterval: '10 seconds',
     maximumAttempts: 8,
-    nonRetryableErrorTypes: ['InvalidLeaseRequest'],
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
 });
 
@@ -38,7 +41,7 @@ const { releaseLeases } = proxyActivities<LeaseActivities>({
     initialInterval: '500 milliseconds',
     maximumInterval: '10 seconds',
     maximumAttempts: 30,
-    nonRetryableErrorTypes: ['InvalidLeaseRequest'],
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
 });
 
@@ -64,7 +67,7 @@ export async function acquireTargetLeases(instanceIds: string[], options: Acquir
   let pending = wanted;
   try {
     for (;;) {
-      const result = await acquireLeases({ holderWorkflowId, instanceIds: pending });
+      const result = await acquireLeases({ holderWorkflowId, instanceIds: pending, ...shardsOf(options.shards) });
       for (const id of result.granted) granted.add(id);
       busy = result.busy;
       const remaining = deadline - Date.now();
@@ -75,7 +78,7 @@ export async function acquireTargetLeases(instanceIds: string[], options: Acquir
     }
   } catch (err) {
     // A cancelled or failed acquire may have landed on some shards without us seeing the result.
-    await releaseTargetLeases(wanted, holderWorkflowId);
+    await releaseTargetLeases(wanted, holderWorkflowId, options.shards);
     throw err;
   }
   return { granted: wanted.filter((id) => granted.has(id)), busy };
@@ -86,12 +89,16 @@ export async function acquireTargetLeases(instanceIds: string[], options: Acquir
  * Runs even when the workflow is being cancelled. Returns false when the registry could not be reached
  * after retries (logged, not thrown, so cleanup never masks the run's real outcome).
  */
-export async function releaseTargetLeases(instanceIds: string[], holderWorkflowId: string = workflowInfo().workflowId): Promise<boolean> {
+export async function releaseTargetLeases(
+  instanceIds: string[],
+  holderWorkflowId: string = workflowInfo().workflowId,
+  shards?: number,
+): Promise<boolean> {
   const ids = [...new Set(instanceIds)];
   if (ids.length === 0) return true;
   return CancellationScope.nonCancellable(async () => {
     try {
-      await releaseLeases({ holderWorkflowId, instanceIds: ids });
+      await releaseLeases({ holderWorkflowId, instanceIds: ids, ...shardsOf(shards) });
       return true;
     } catch (err) {
       log.error('could not release leases; they are reclaimed once this workflow stops', {
@@ -102,4 +109,9 @@ export async function releaseTargetLeases(instanceIds: string[], holderWorkflowI
       return false;
     }
   });
+}
+
+/** Only a given shard count travels in the request, so callers without run settings send what they always did. */
+function shardsOf(shards: number | undefined): { shards?: number } {
+  return shards === undefined ? {} : { shards };
 }

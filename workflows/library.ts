@@ -42,6 +42,12 @@ export type {
 } from './types';
 
 export { parseRecoverAppInput, recoverAppInputSchema, MAX_TARGETS_PER_RUN } from './input';
+// Start runs with frozen input, so they keep this release's defaults and run settings (docs/versioning.md).
+export { freezeRecoveryInput, freezeRecoveryPlan, freezeMigrationInput, freezeMigrationPlan } from './freeze';
+export type { FrozenRecoveryPlan } from './freeze';
+export { CURRENT_RUN_SETTINGS, RUN_SETTINGS, runSettingsSchema } from './run-settings';
+export type { RunSettings } from './run-settings';
+export { FailureType, NON_RETRYABLE_FAILURE_TYPES } from './failures';
 export type { RecoverAppInput, RecoverAppPlan, RecoveryItem, Verification, Limits, InputIssue, ParseResult } from './input';
 
 export { parseMigrationPlan, migrationPlanSchema, countTargets, MAX_MIGRATION_TARGETS, MAX_WINDOW } from './plan';

@@ -2,10 +2,10 @@
 // target, and only then release the backup. Each phase lives in ./phases; the state in ./recovery-run.
 //
 // Versioning: runs last hours to days, so any change to the commands this code issues (activities,
-// timers, upserts, their order or options) must go behind patched('<change-id>'); the replay test
+// timers, upserts, their order or options) must go behind patched('<change-id>'), and values that shape
+// them come from the run's recorded run settings (docs/versioning.md). The replay test
 // (test/workflows/replay.test.ts) fails on changes that are not.
 import {
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   allHandlersFinished,
@@ -15,7 +15,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { parseRecoverAppInput, type RecoverAppInput, type RecoverAppPlan } from './input';
+import { invalidInputFailure } from './failures';
+import { runSettingsForUnfrozenInput, type FrozenRecoveryPlan } from './freeze';
+import { parseRecoverAppInput, type RecoverAppInput } from './input';
 import { releaseTargetLeases } from './leases';
 import { checkTargets } from './phases/preflight';
 import { leaseTargets } from './phases/lease';
@@ -24,13 +26,14 @@ import { recoverTargets, settleAfterCancel } from './phases/recover';
 import { verifyRecoveredTargets } from './phases/verify';
 import { releaseVerifiedBackups } from './phases/release';
 import { announceEnd, announceStart, refreshDetails } from './phases/report';
-import { RecoveryRun, workflowNow } from './recovery-run';
+import { workflowNow } from './clock';
+import { RecoveryRun } from './recovery-run';
 import { approveReleaseUpdate, pauseUpdate, progressQuery, resumeUpdate, type RecoveryResult } from './types';
 
 export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult> {
   const root = CancellationScope.current();
   const run = new RecoveryRun(workflowInfo().workflowId, workflowNow());
-  const ref: { plan?: RecoverAppPlan } = {};
+  const ref: { plan?: FrozenRecoveryPlan } = {};
   registerHandlers(run, root, ref);
 
   // 0. Validate: bad input fails fast, before anything is touched.
@@ -45,7 +48,7 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
     // 2. Lease: no other recovery may touch our targets from here until the end.
     await leaseTargets(run, plan, checked, leaseRequested);
     // 3. Protect: snapshot apps that would be overwritten.
-    await protectExistingApps(run, plan, checked.existing);
+    await protectExistingApps(run, plan);
     // 4 + 5. Recover and poll: RecoverApp in batches, watch the vendor tasks, retry what may pass.
     await recoverTargets(run, plan);
     // 6. Verify: app, version, data and custom checks on every recovered target.
@@ -63,7 +66,7 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
   } finally {
     if (run.approval === 'waiting') run.approval = 'closed';
     // Never throws; a lease it could not release is reclaimed by the registry once this run has ended.
-    await releaseTargetLeases(leaseRequested, run.workflowId);
+    await releaseTargetLeases(leaseRequested, run.workflowId, plan.runSettings.leaseShards);
   }
 
   run.failUnfinished();
@@ -77,19 +80,14 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
   return result;
 }
 
-function validate(input: RecoverAppInput): RecoverAppPlan {
+/** Validates the input; the run keeps the run settings its input recorded (docs/versioning.md). */
+function validate(input: RecoverAppInput): FrozenRecoveryPlan {
   const parsed = parseRecoverAppInput(input);
-  if (parsed.ok) return parsed.plan;
-  throw ApplicationFailure.create({
-    type: 'InvalidInput',
-    nonRetryable: true,
-    category: 'BENIGN', // the caller's mistake, not an incident of ours
-    message: `invalid recovery input: ${parsed.issues.map((i) => `${i.field}: ${i.rule}`).join('; ')}`,
-    details: [parsed.issues],
-  });
+  if (!parsed.ok) throw invalidInputFailure('invalid recovery input', parsed.issues);
+  return { ...parsed.plan, runSettings: parsed.plan.runSettings ?? runSettingsForUnfrozenInput() };
 }
 
-function registerHandlers(run: RecoveryRun, root: CancellationScope, ref: { plan?: RecoverAppPlan }): void {
+function registerHandlers(run: RecoveryRun, root: CancellationScope, ref: { plan?: FrozenRecoveryPlan }): void {
   setHandler(progressQuery, () => ({ ...run.progress(), cancelRequested: run.cancelRequested || root.consideredCancelled }));
 
   setHandler(

@@ -1,6 +1,7 @@
 // The recovery's state machine: every target's status, phase, vendor task IDs and timings, the fate of
 // every backup, and the counts/progress/result built from them. Plain class, no SDK calls, so the
 // workflow stays a readable list of phases and this file can be reasoned about on its own.
+import { workflowNow } from './clock';
 import type { RecoverAppPlan } from './input';
 import { Notifier } from './notify';
 import type {
@@ -16,11 +17,6 @@ import type {
   TargetStatus,
 } from './types';
 import type { BackupFacts, ExpectedApp, TaskOutcome, Verdict } from '../activities/recovery/contract';
-
-/** Workflow time: inside the workflow sandbox Date is the deterministic workflow clock. */
-export function workflowNow(): string {
-  return new Date(Date.now()).toISOString();
-}
 
 /** A vendor task being watched for one target's current attempt. */
 export interface InFlightTask {
@@ -56,6 +52,8 @@ export class RecoveryRun {
   private readonly inFlight = new Map<string, InFlightTask>();
   /** Targets whose recovery task finished and that wait for verification. */
   private readonly recovered = new Set<string>();
+  /** The backup's apps that preflight found already installed on each target (for the existingApp policy). */
+  private readonly existing = new Map<string, string[]>();
 
   constructor(
     readonly workflowId: string,
@@ -122,6 +120,11 @@ export class RecoveryRun {
     return this.pendingTargets().map((t) => t.instanceId);
   }
 
+  /** The backup's apps already on the target when preflight last looked; empty when none or not known. */
+  existingApps(instanceId: string): string[] {
+    return this.existing.get(instanceId) ?? [];
+  }
+
   inFlightTasks(): InFlightTask[] {
     return [...this.inFlight.values()];
   }
@@ -168,6 +171,10 @@ export class RecoveryRun {
         });
       }
     }
+  }
+
+  recordExistingApps(instanceId: string, packages: readonly string[]): void {
+    this.existing.set(instanceId, [...packages]);
   }
 
   // ---- per-target transitions ---------------------------------------------------------------------
@@ -357,25 +364,6 @@ export class RecoveryRun {
 
   result(finishedAt: string): RecoveryResult {
     return { ...this.progress(), outcome: this.outcome(), finishedAt };
-  }
-
-  /** Short markdown for the Web UI's "current details". */
-  summary(): string {
-    const c = this.counts();
-    const state = this.cancelRequested
-      ? ' (cancelling)'
-      : this.paused
-        ? ' (paused)'
-        : this.approval === 'waiting'
-          ? ' (awaiting approval)'
-          : '';
-    return [
-      `**Phase:** ${this.phase}${state}`,
-      '',
-      `| total | pending | verified | failed | skipped | cancelled |`,
-      `|---|---|---|---|---|---|`,
-      `| ${c.total} | ${c.pending} | ${c.verified} | ${c.failed} | ${c.skipped} | ${c.cancelled} |`,
-    ].join('\n');
   }
 
   private touch(): void {

@@ -1,7 +1,8 @@
 // Shared types, message definitions and constants of the recovery workflows. Safe to import from
 // workflow code, activities, clients and other teams' workflow bundles (no Node or SDK-client imports).
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { CURRENT_RUN_SETTINGS } from './run-settings';
 
 export const TASK_QUEUE = 'cloudphone-recovery';
 export const RECOVER_APP_WORKFLOW = 'recoverApp';
@@ -155,11 +156,30 @@ export function searchableBackupIds(backupFileIds: readonly string[]): string[] 
 
 export const SEARCH_ATTRIBUTES = [SA_BACKUP_FILE_IDS, SA_PHASE, SA_OUTCOME, SA_TARGETS, SA_VERIFIED, SA_FAILED, SA_KIND];
 
+/** CprKind of a recovery run (lists filter on it). */
+export const RECOVERY_KIND = 'recovery';
+
+/**
+ * The search attributes a recovery starts with, whoever starts it: the client service, a parent
+ * migration (its children show in recovery lists) and the run itself at start (which covers raw starts
+ * by other teams' workflows). Keep the order: the run's own upsert is a recorded command.
+ */
+export function recoveryStartSearchAttributes(backupFileIds: readonly string[], targets: number): SearchAttributePair[] {
+  return [
+    { key: SA_KIND, value: RECOVERY_KIND },
+    { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(backupFileIds) },
+    { key: SA_PHASE, value: 'preflight' },
+    { key: SA_TARGETS, value: targets },
+  ];
+}
+
 // ---- leases --------------------------------------------------------------------------------------
 export const LEASE_REGISTRY_WORKFLOW = 'leaseRegistry';
-// Few shards: every recovery pays ~10 history events per shard it touches (acquire + release), and
-// one registry handles thousands of leases easily. Changing this moves leases: drain recoveries first.
-export const LEASE_SHARDS = 4;
+/**
+ * Lease shards new runs use (their run settings record it). Changing it moves leases between registries:
+ * drain recoveries first, or use a new registry ID prefix (docs/versioning.md).
+ */
+export const LEASE_SHARDS = CURRENT_RUN_SETTINGS.leaseShards;
 
 export interface LeaseHolder {
   instanceId: string;

@@ -13,7 +13,8 @@ import {
   SAFE_COMMAND_CHARS,
   SEGMENT_SEPARATOR,
 } from './grammar';
-import { requireCheckName, requirePackageName, UNSAFE_COMMAND_INPUT } from './safe-values';
+import { FailureType } from '../../workflows/failures';
+import { requireCheckName, requirePackageName } from './safe-values';
 
 export interface CommandPlan {
   /** This call's marker nonce (newMarkerNonce); the parser must be given the same one. */
@@ -43,7 +44,7 @@ function packageSegments(pkg: string, plan: CommandPlan): string[] {
 const MARKER_SEGMENT = /^echo '==cpr:[A-Za-z0-9_.:-]+=='$/;
 
 function unsafe(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: UNSAFE_COMMAND_INPUT, nonRetryable: true, message });
+  return ApplicationFailure.create({ type: FailureType.UnsafeCommandInput, nonRetryable: true, message });
 }
 
 /** One command for all the given packages; the same text is sent to every instance of a chunk. */

@@ -1,10 +1,9 @@
-// Every value that ends up inside a shell command passes through here first (invariant 5). The input
+// Every value that ends up inside a shell command passes through here first (docs/design.md, invariant 5). The input
 // schema already validated caller values, but command text may also include names from the vendor
 // (a backup's SourceAppInfoList) or from worker configuration, so the check is repeated at the point of use.
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../../workflows/failures';
 import { CHECK_NAME, PACKAGE_NAME } from '../../workflows/input';
-
-export const UNSAFE_COMMAND_INPUT = 'UnsafeCommandInput';
 
 export function isPackageName(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 255 && PACKAGE_NAME.test(value);
@@ -18,7 +17,7 @@ export function isCheckName(value: unknown): value is string {
 export function requirePackageName(value: unknown): string {
   if (isPackageName(value)) return value;
   throw ApplicationFailure.create({
-    type: UNSAFE_COMMAND_INPUT,
+    type: FailureType.UnsafeCommandInput,
     nonRetryable: true,
     // The value itself is not echoed: it is exactly the kind of string that must not travel further.
     message: 'refusing to build a command from a value that is not a valid Android package name',
@@ -28,7 +27,7 @@ export function requirePackageName(value: unknown): string {
 export function requireCheckName(value: unknown): string {
   if (isCheckName(value)) return value;
   throw ApplicationFailure.create({
-    type: UNSAFE_COMMAND_INPUT,
+    type: FailureType.UnsafeCommandInput,
     nonRetryable: true,
     message: 'refusing to build a command from a value that is not a valid custom check name',
   });

@@ -158,8 +158,15 @@ export interface RecoveryActivities {
   releaseBackups(req: { backupFileIds: string[] }): Promise<ReleaseOutcome[]>;
 }
 
+/** `shards`: the lease shard count of the calling run (its run settings); absent: LEASE_SHARDS. */
+export interface LeaseActivityRequest {
+  holderWorkflowId: string;
+  instanceIds: string[];
+  shards?: number;
+}
+
 export interface LeaseActivities {
-  acquireLeases(req: { holderWorkflowId: string; instanceIds: string[] }): Promise<AcquireLeasesResult>;
-  releaseLeases(req: { holderWorkflowId: string; instanceIds: string[] }): Promise<void>;
-  describeLeases(req: { instanceIds: string[] }): Promise<LeaseHolder[]>;
+  acquireLeases(req: LeaseActivityRequest): Promise<AcquireLeasesResult>;
+  releaseLeases(req: LeaseActivityRequest): Promise<void>;
+  describeLeases(req: { instanceIds: string[]; shards?: number }): Promise<LeaseHolder[]>;
 }

@@ -1,5 +1,5 @@
 // The recovery activities as Temporal registers them. Each vendor error leaves as a typed
-// ApplicationFailure (see vendor.ts FAILURE_TYPES); unsafe command input as UnsafeCommandInput.
+// ApplicationFailure (activity-failures.ts, types in workflows/failures.ts); unsafe command input as UnsafeCommandInput.
 import type { EcpClient } from '../ecp';
 import type { CustomChecks } from '../commands/custom-checks';
 import type { RateLimiter } from '../rate-limit';
@@ -10,7 +10,9 @@ import { releaseBackups } from './release';
 import { snapshotApps } from './snapshot';
 import { submitRecoveries } from './submit';
 import { verifyTargets } from './verify';
-import { asActivity, rateLimitedClient, type RecoveryDeps } from './vendor';
+import { asActivity } from '../activity-failures';
+import { rateLimitedClient } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 
 export interface RecoveryActivityDeps {
   /** The raw vendor client (createEcpClient); it is wrapped with the rate limiter here. */

@@ -4,7 +4,9 @@
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { describeTasksByIds, isEcpError, MAX_TASK_IDS_PER_CALL, parseVendorTime, type Task } from '../ecp';
 import type { PollTasksRequest, PollTasksResult, TaskOutcome } from './contract';
-import { chunk, type RecoveryDeps, sleepWithHeartbeat, workflowIdOf } from './vendor';
+import { chunk } from '../../workflows/collections';
+import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import type { RecoveryDeps } from './deps';
 
 /** Vendor failure codes a new attempt cannot fix (wrong image, wrong state, backup gone). */
 const PERMANENT_FAILURE_CODES = new Set([

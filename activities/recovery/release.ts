@@ -4,7 +4,10 @@
 import { heartbeat, log } from '@temporalio/activity';
 import { isEcpError, MAX_BACKUP_FILES_PER_CALL, type EcpError } from '../ecp';
 import type { ReleaseOutcome } from './contract';
-import { chunk, type RecoveryDeps, withThrottleRetry, workflowIdOf } from './vendor';
+import { chunk } from '../../workflows/collections';
+import { workflowIdOf } from '../activity-context';
+import { withThrottleRetry } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 
 const GONE_CODES = new Set(['InvalidParameter.BackupFileId']);
 

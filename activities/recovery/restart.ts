@@ -1,12 +1,15 @@
 // Before a retry attempt: a recovery task that failed leaves its instance in RECOVER_FAILED, and the
-// vendor refuses RecoverApp on anything not RUNNING (reference §4.3/§4.4). Start is allowed from
+// vendor refuses RecoverApp on anything not RUNNING (docs/vendor-facts.md). Start is allowed from
 // RECOVER_FAILED, so such instances are started and awaited here. Every step looks at the instance
 // status first, which makes the whole thing safe to repeat after an activity retry: an instance that an
 // earlier (lost) Start already moved to STARTING or RUNNING is only waited for, never started again.
 import { log } from '@temporalio/activity';
 import { describeInstancesByIds, isEcpError, MAX_INSTANCES_PER_CALL, type AndroidInstance, type EcpError } from '../ecp';
 import type { Verdict } from './contract';
-import { chunk, type RecoveryDeps, sleepWithHeartbeat, withThrottleRetry, workflowIdOf } from './vendor';
+import { chunk } from '../../workflows/collections';
+import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { withThrottleRetry } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 
 export interface RestartWaitOptions {
   /** How long started instances may take to reach RUNNING (a real start takes tens of seconds). */

@@ -3,7 +3,10 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { isEcpError, MAX_INSTANCES_PER_CALL, type RunCommandResponse } from '../ecp';
-import { INVALID_ACTIVITY_REQUEST, type RecoveryDeps, sleepWithHeartbeat, withThrottleRetry, workflowIdOf } from './vendor';
+import { FailureType } from '../../workflows/failures';
+import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { withThrottleRetry } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 
 export type CommandStatus = 'SUCCESS' | 'FAILED' | 'TIMEOUT';
 
@@ -32,7 +35,7 @@ export async function runCommandAndCollect(
 ): Promise<Map<string, CommandResult>> {
   if (instanceIds.length === 0) return new Map();
   if (instanceIds.length > MAX_INSTANCES_PER_CALL) {
-    throw ApplicationFailure.nonRetryable(`at most ${MAX_INSTANCES_PER_CALL} instances per RunCommand`, INVALID_ACTIVITY_REQUEST);
+    throw ApplicationFailure.nonRetryable(`at most ${MAX_INSTANCES_PER_CALL} instances per RunCommand`, FailureType.InvalidActivityRequest);
   }
   const timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
   let run: RunCommandResponse;

@@ -1,11 +1,15 @@
 // snapshotApps: BackupApp of the apps a target already has, before RecoverApp overwrites them
-// (invariant 3). One call per ≤50 targets with the same package set; then the child tasks are polled
-// until they end. Submitted instances are recorded in heartbeat details and skipped on a retry.
+// (docs/design.md, invariant 3). One call per ≤50 targets with the same package set; then the child
+// tasks are polled until they end. Submitted instances are recorded in heartbeat details and skipped on a retry.
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { describeTasksByIds, isEcpError, MAX_INSTANCES_PER_CALL, type EcpError } from '../ecp';
 import type { SnapshotOutcome, SnapshotRequest, TaskOutcome } from './contract';
 import { outcomeOf } from './poll';
-import { chunk, mapBounded, type RecoveryDeps, sleepWithHeartbeat, withThrottleRetry, workflowIdOf } from './vendor';
+import { chunk, groupBy } from '../../workflows/collections';
+import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { mapBounded } from '../concurrency';
+import { withThrottleRetry } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 
 export interface SnapshotCheckpoint {
   v: 1;
@@ -41,12 +45,8 @@ export async function snapshotApps(deps: RecoveryDeps, req: SnapshotRequest): Pr
   if (!req.uploadEndpoint) {
     for (const id of targets.keys()) state.failed[id] ??= { message: 'no OSS upload endpoint for the snapshot directory' };
   }
-  const groups = new Map<string, string[]>();
-  for (const [id, packages] of targets) {
-    if (state.submitted[id] || state.failed[id]) continue;
-    const key = packages.join(',');
-    groups.set(key, [...(groups.get(key) ?? []), id]);
-  }
+  const unsent = [...targets.keys()].filter((id) => !state.submitted[id] && !state.failed[id]);
+  const groups = groupBy(unsent, (id) => (targets.get(id) ?? []).join(','));
   const work = [...groups.entries()].flatMap(([key, ids]) =>
     chunk(ids, MAX_INSTANCES_PER_CALL).map((c) => ({ packages: key.split(','), ids: c })),
   );

@@ -1,5 +1,6 @@
 // submitRecoveries: RecoverApp for every target, with at most ONE vendor recovery task per target per
-// attempt (invariant 1) whatever is retried. RecoverApp has no client token, so safety comes from:
+// attempt (docs/design.md, invariant 1) whatever is retried. RecoverApp has no client token, so safety
+// comes from:
 //  1. recording every returned task ID in heartbeat details at once (a retried activity skips them);
 //  2. reconciling before any re-submit — on activity attempt > 1, or after an ambiguous failure (the
 //     call may have been applied) — by listing the instance's level-2 tasks since the attempt started
@@ -11,15 +12,12 @@ import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { collectAll, isEcpError, MAX_PAGE_SIZE, parseVendorTime, type EcpError, type Task } from '../ecp';
 import type { RecoveryGroup, SubmitRecoveriesRequest, SubmitRecoveriesResult, SubmittedTask, Verdict } from './contract';
-import {
-  chunk,
-  INVALID_ACTIVITY_REQUEST,
-  mapBounded,
-  type RecoveryDeps,
-  sleepWithHeartbeat,
-  withThrottleRetry,
-  workflowIdOf,
-} from './vendor';
+import { chunk } from '../../workflows/collections';
+import { FailureType } from '../../workflows/failures';
+import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { mapBounded } from '../concurrency';
+import { withThrottleRetry } from '../vendor-calls';
+import type { RecoveryDeps } from './deps';
 import { restartRecoverFailed } from './restart';
 
 /**
@@ -110,7 +108,7 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
   const info = activityInfo();
   const startedAtMs = Date.parse(req.attemptStartedAt);
   if (!Number.isFinite(startedAtMs)) {
-    throw ApplicationFailure.nonRetryable('attemptStartedAt must be an ISO timestamp', INVALID_ACTIVITY_REQUEST);
+    throw ApplicationFailure.nonRetryable('attemptStartedAt must be an ISO timestamp', FailureType.InvalidActivityRequest);
   }
   const chunkSize = Math.max(1, Math.min(50, Math.floor(req.chunkSize)));
   const state = readCheckpoint(info.heartbeatDetails, req.attemptStartedAt);

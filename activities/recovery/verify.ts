@@ -9,7 +9,10 @@ import { parseVerificationOutput } from '../commands/parse';
 import { compareTarget } from './compare';
 import type { VerifyOutcome, VerifyRequest } from './contract';
 import { runCommandAndCollect } from './run-command';
-import { chunk, mapBounded, type RecoveryDeps, workflowIdOf } from './vendor';
+import { chunk } from '../../workflows/collections';
+import { workflowIdOf } from '../activity-context';
+import { mapBounded } from '../concurrency';
+import type { RecoveryDeps } from './deps';
 
 export async function verifyTargets(deps: RecoveryDeps, req: VerifyRequest): Promise<VerifyOutcome[]> {
   const progress = { done: 0, total: req.targets.length };

@@ -7,6 +7,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import { freezeMigrationPlan } from '../../workflows/freeze';
 import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationPlan } from '../../workflows/plan';
 import { BULK_MIGRATION_WORKFLOW, SA_KIND, SA_TARGETS, TASK_QUEUE, pauseUpdate, resumeUpdate, type PauseRequest } from '../../workflows/types';
 import { cancelMigrationUpdate, migrationProgressQuery, setWindowUpdate } from '../../workflows/bulk/messages';
@@ -56,7 +57,7 @@ export async function startMigration(client: Client, rawPlan: unknown, options: 
     const handle = await client.workflow.start(BULK_MIGRATION_WORKFLOW, {
       workflowId: migrationId,
       taskQueue: options.taskQueue ?? TASK_QUEUE,
-      args: [plan],
+      args: [freezeMigrationPlan(plan)],
       workflowIdConflictPolicy: 'FAIL',
       ...migrationStartExtras(plan),
     });

@@ -12,8 +12,8 @@ import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import type { InputIssue, RecoverAppPlan } from '../../workflows/input';
 import {
   RECOVER_APP_WORKFLOW,
+  recoveryStartSearchAttributes,
   SA_BACKUP_FILE_IDS,
-  searchableBackupIds,
   SA_FAILED,
   SA_KIND,
   SA_OUTCOME,
@@ -31,6 +31,8 @@ import {
   type RecoveryProgress,
   type RecoveryResult,
 } from '../../workflows/types';
+import { FailureType } from '../../workflows/failures';
+import { freezeRecoveryPlan } from '../../workflows/freeze';
 import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dry-run';
 import { ConflictError, InvalidInputError, parseInput, UnavailableError } from './errors';
 import { approveRequestSchema, reasonRequestSchema } from './control';
@@ -95,17 +97,12 @@ export async function startRecovery(client: Client, plan: RecoverAppPlan, option
     const started = await client.workflow.start(RECOVER_APP_WORKFLOW, {
       workflowId,
       taskQueue: options.taskQueue ?? TASK_QUEUE,
-      args: [plan],
+      args: [freezeRecoveryPlan(plan)],
       // A retry while the first run is open gets that run; after it closed, the ID is never reused.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       memo: { [MEMO_INPUT_SHA256]: inputSha256, [MEMO_START_NONCE]: nonce },
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: SA_KIND, value: RECOVERY_KIND },
-        { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(backupFileIds) },
-        { key: SA_PHASE, value: 'preflight' },
-        { key: SA_TARGETS, value: targets },
-      ]),
+      typedSearchAttributes: recoveryStartSearchAttributes(backupFileIds, targets),
       staticSummary: summarize(backupFileIds, targets),
     });
     handle = started;
@@ -209,7 +206,7 @@ export async function dryRun(client: Client, plan: RecoverAppPlan, options: DryR
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
       const cause = err.cause;
-      if (cause instanceof ApplicationFailure && cause.type === 'InvalidInput') {
+      if (cause instanceof ApplicationFailure && cause.type === FailureType.InvalidInput) {
         throw new InvalidInputError((cause.details?.[0] as InputIssue[] | undefined) ?? [{ field: '(root)', rule: cause.message }]);
       }
       if (err.cause?.constructor.name === 'TimeoutFailure') {

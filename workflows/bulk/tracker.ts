@@ -1,5 +1,6 @@
 // The migration's bookkeeping: counts per status and reason, waves, children, paused state and the
 // compact per-target rows. Plain class, no SDK calls; its snapshot is what continue-as-new carries.
+import { workflowNow } from '../clock';
 import type { RecoveryResult, RunOutcome, StatusCounts, TerminalStatus } from '../types';
 import type { Chunk, WaveDef } from './chunks';
 import {
@@ -31,10 +32,6 @@ export interface TrackerSnapshot {
   verifiedRowsOmitted: number;
   runs: number;
   startedAt: string;
-}
-
-export function workflowNow(): string {
-  return new Date(Date.now()).toISOString();
 }
 
 export function initialSnapshot(waves: WaveDef[], totalTargets: number, window: number): TrackerSnapshot {

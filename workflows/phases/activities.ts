@@ -2,26 +2,13 @@
 // heartbeat and retry policy follow what that call does at the vendor, not a one-size default.
 import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { LeaseActivities, RecoveryActivities } from '../../activities/recovery/contract';
-
-/** Errors a retry cannot fix: bad input, unsafe command text, credentials the vendor refuses. */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'InvalidInput',
-  'UnsafeCommandInput',
-  'VendorAuthError',
-  'VendorInvalidRequest',
-  'VendorNotFound',
-];
-
-/** How long one polling activity watches its tasks before handing partial results back. */
-export const POLL_ROUND_MS = 10 * 60_000;
-/** How long a cancelled run waits for vendor tasks already running before it lets go of its targets. */
-export const CANCEL_SETTLE_MS = 2 * 60_000;
+import { NON_RETRYABLE_FAILURE_TYPES } from '../failures';
 
 const transient: RetryPolicy = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
-  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
 };
 
 const options = (opts: Omit<ActivityOptions, 'retry'> & { retry?: RetryPolicy }): ActivityOptions => ({
@@ -54,10 +41,15 @@ export const { submitRecoveries } = proxyActivities<Pick<RecoveryActivities, 'su
   options({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 20 } }),
 );
 
-/** DescribeTasks loops; returns after POLL_ROUND_MS at the latest, resumes from heartbeat details. */
-export const { pollTasks } = proxyActivities<Pick<RecoveryActivities, 'pollTasks'>>(
-  options({ ...readOnly, startToCloseTimeout: POLL_ROUND_MS + 5 * 60_000, heartbeatTimeout: '1 minute' }),
-);
+/**
+ * DescribeTasks loops; returns after the run's pollRoundMs at the latest, resumes from heartbeat details.
+ * The timeout follows the run's own poll round (run settings), so it is made per run, not at module scope.
+ */
+export function pollTasksFor(pollRoundMs: number): RecoveryActivities['pollTasks'] {
+  return proxyActivities<Pick<RecoveryActivities, 'pollTasks'>>(
+    options({ ...readOnly, startToCloseTimeout: pollRoundMs + 5 * 60_000, heartbeatTimeout: '1 minute' }),
+  ).pollTasks;
+}
 
 /** RunCommand chunks (dumpsys / sha256sum), then waits for the invocations. */
 export const { verifyTargets } = proxyActivities<Pick<RecoveryActivities, 'verifyTargets'>>(

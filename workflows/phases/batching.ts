@@ -1,18 +1,6 @@
-// Batching helpers: every vendor-facing step works on groups of targets, never one target at a time,
-// so history events and activity starts grow with batches, not with the fleet.
-
-/** Targets per activity call of submit/verify/snapshot: big enough to amortise, small enough to retry. */
-export const TARGETS_PER_ACTIVITY = 500;
-/** Activity calls of one phase in flight at once (well under the server's pending-activity limit). */
-export const ACTIVITY_WINDOW = 8;
-/** Poll activities in flight at once. */
-export const POLL_WINDOW = 50;
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+// Batching: every vendor-facing step works on groups of targets, never one target at a time, so history
+// events and activity starts grow with batches, not with the fleet. Batch sizes and windows are the
+// run's own (workflows/run-settings.ts), fixed when it started.
 
 /** Runs fn over items with at most `width` in flight; `beforeEach` is the pause point between chunks. */
 export async function forEachWindowed<T>(
@@ -30,16 +18,4 @@ export async function forEachWindowed<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-}
-
-/** Groups keyed values, keeping first-seen order of keys (deterministic). */
-export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }

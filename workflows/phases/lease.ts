@@ -2,8 +2,9 @@
 // has verified (or given up). A busy target is skipped and names the workflow that holds it; with
 // onBusyInstance 'wait' it is waited for (up to limits.busyWaitMs) and then checked again, because the
 // other recovery may have changed it.
-import type { RecoverAppPlan } from '../input';
-import { workflowNow, type RecoveryRun } from '../recovery-run';
+import type { FrozenRecoveryPlan } from '../freeze';
+import { workflowNow } from '../clock';
+import type { RecoveryRun } from '../recovery-run';
 import { acquireTargetLeases, leaseBusyMessage } from '../leases';
 import type { LeaseHolder } from '../types';
 import { recheckTargets, type Checked } from './preflight';
@@ -13,7 +14,7 @@ import { enterPhase } from './report';
  * Leases the pending targets. `requested` is filled BEFORE each request goes out, so the caller's
  * finally-block releases them even when the run is cancelled while waiting for a busy instance.
  */
-export async function leaseTargets(run: RecoveryRun, plan: RecoverAppPlan, checked: Checked, requested: string[]): Promise<void> {
+export async function leaseTargets(run: RecoveryRun, plan: FrozenRecoveryPlan, checked: Checked, requested: string[]): Promise<void> {
   const ids = run.pendingIds();
   if (ids.length === 0) return;
   enterPhase(run, 'lease');
@@ -21,14 +22,15 @@ export async function leaseTargets(run: RecoveryRun, plan: RecoverAppPlan, check
   requested.push(...ids);
 
   // First ask without waiting, so we know which targets had to be waited for.
-  const first = await acquireTargetLeases(ids, { holderWorkflowId, onBusy: 'fail', busyWaitMs: 0 });
+  const shards = plan.runSettings.leaseShards;
+  const first = await acquireTargetLeases(ids, { holderWorkflowId, shards, onBusy: 'fail', busyWaitMs: 0 });
   run.markLeased(first.granted, workflowNow());
   let busy: LeaseHolder[] = first.busy;
   let waitedFor: string[] = [];
   if (busy.length > 0 && plan.onBusyInstance === 'wait' && plan.limits.busyWaitMs > 0) {
     const second = await acquireTargetLeases(
       busy.map((h) => h.instanceId),
-      { holderWorkflowId, onBusy: 'wait', busyWaitMs: plan.limits.busyWaitMs },
+      { holderWorkflowId, shards, onBusy: 'wait', busyWaitMs: plan.limits.busyWaitMs },
     );
     run.markLeased(second.granted, workflowNow());
     waitedFor = second.granted;
@@ -49,5 +51,5 @@ export async function leaseTargets(run: RecoveryRun, plan: RecoverAppPlan, check
 
   // Targets another recovery worked on until just now: their preflight verdict is stale.
   const stale = [...new Set([...waitedFor, ...first.granted.filter((id) => checked.deferred.has(id))])];
-  await recheckTargets(run, plan, stale, checked.existing);
+  await recheckTargets(run, plan, stale);
 }

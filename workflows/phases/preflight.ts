@@ -1,14 +1,13 @@
 // Phase 1, preflight: read-only checks of every backup and target before anything is changed. A target
 // that cannot be recovered safely is skipped with the reason, never attempted.
 import type { TargetPreflight } from '../../activities/recovery/contract';
-import type { RecoverAppPlan } from '../input';
+import { refusalForExistingApp } from '../existing-app';
+import type { FrozenRecoveryPlan } from '../freeze';
 import type { RecoveryRun } from '../recovery-run';
 import { describeLeases, preflight } from './activities';
 import { enterPhase } from './report';
 
 export interface Checked {
-  /** Packages of the backup already on each target that passed (input for the protect phase). */
-  existing: Map<string, string[]>;
   /**
    * Targets that looked unusable only because another recovery is working on them (they hold its
    * lease): the lease phase waits for them or reports them busy, and then checks them again.
@@ -16,7 +15,7 @@ export interface Checked {
   deferred: Set<string>;
 }
 
-export async function checkTargets(run: RecoveryRun, plan: RecoverAppPlan): Promise<Checked> {
+export async function checkTargets(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<Checked> {
   enterPhase(run, 'preflight');
   const result = await preflight({ items: plan.items, verification: plan.verification });
 
@@ -38,14 +37,14 @@ export async function checkTargets(run: RecoveryRun, plan: RecoverAppPlan): Prom
     }
   }
 
-  const checked: Checked = { existing: new Map(), deferred: new Set() };
+  const checked: Checked = { deferred: new Set() };
   const verdicts = new Map(result.targets.map((t) => [t.instanceId, t]));
   const notRunning = run
     .pendingTargets()
     .filter((t) => verdicts.get(t.instanceId)?.reason === 'InstanceNotRunning')
     .map((t) => t.instanceId);
   if (notRunning.length > 0) {
-    const holders = await describeLeases({ instanceIds: notRunning });
+    const holders = await describeLeases({ instanceIds: notRunning, shards: plan.runSettings.leaseShards });
     for (const holder of holders) if (holder.holderWorkflowId !== run.workflowId) checked.deferred.add(holder.instanceId);
   }
   for (const target of run.pendingTargets()) {
@@ -53,18 +52,13 @@ export async function checkTargets(run: RecoveryRun, plan: RecoverAppPlan): Prom
       run.target(target.instanceId).message = 'another recovery holds this instance; decided in the lease phase';
       continue;
     }
-    applyTargetVerdict(run, plan, target.instanceId, verdicts.get(target.instanceId), checked.existing);
+    applyTargetVerdict(run, plan, target.instanceId, verdicts.get(target.instanceId));
   }
   return checked;
 }
 
 /** Preflight again for targets that changed hands while we waited for their leases. */
-export async function recheckTargets(
-  run: RecoveryRun,
-  plan: RecoverAppPlan,
-  instanceIds: string[],
-  existing: Map<string, string[]>,
-): Promise<void> {
+export async function recheckTargets(run: RecoveryRun, plan: FrozenRecoveryPlan, instanceIds: string[]): Promise<void> {
   const ids = new Set(instanceIds.filter((id) => run.target(id).status === 'pending'));
   if (ids.size === 0) return;
   const items = plan.items
@@ -74,28 +68,20 @@ export async function recheckTargets(
   const verdicts = new Map(result.targets.map((t) => [t.instanceId, t]));
   for (const id of ids) {
     run.target(id).message = undefined;
-    applyTargetVerdict(run, plan, id, verdicts.get(id), existing);
+    applyTargetVerdict(run, plan, id, verdicts.get(id));
   }
 }
 
-function applyTargetVerdict(
-  run: RecoveryRun,
-  plan: RecoverAppPlan,
-  instanceId: string,
-  verdict: TargetPreflight | undefined,
-  existing: Map<string, string[]>,
-): void {
+function applyTargetVerdict(run: RecoveryRun, plan: FrozenRecoveryPlan, instanceId: string, verdict: TargetPreflight | undefined): void {
   if (!verdict) {
     run.finish(instanceId, 'skipped', { reason: 'InstanceNotFound', message: 'preflight returned no verdict for this instance' });
-  } else if (!verdict.ok) {
-    run.skip(instanceId, verdict, 'InstanceNotFound');
-  } else if (plan.existingApp === 'refuse' && verdict.existingPackages.length > 0) {
-    run.finish(instanceId, 'skipped', {
-      reason: 'AppAlreadyPresent',
-      message: `already has ${verdict.existingPackages.join(', ')}; existingApp is 'refuse'`,
-      evidence: { found: verdict.existingPackages },
-    });
-  } else {
-    existing.set(instanceId, verdict.existingPackages);
+    return;
   }
+  if (!verdict.ok) {
+    run.skip(instanceId, verdict, 'InstanceNotFound');
+    return;
+  }
+  const refusal = refusalForExistingApp(plan.existingApp, verdict.existingPackages);
+  if (refusal) run.finish(instanceId, 'skipped', refusal);
+  else run.recordExistingApps(instanceId, verdict.existingPackages);
 }

@@ -1,16 +1,17 @@
 // Phase 3, protect: before overwriting an app a target already has, snapshot it with BackupApp. No
 // snapshot, no overwrite: a target whose snapshot fails is skipped.
-import type { RecoverAppPlan } from '../input';
+import { needsSnapshot } from '../existing-app';
+import type { FrozenRecoveryPlan } from '../freeze';
 import type { RecoveryRun } from '../recovery-run';
 import { snapshotApps } from './activities';
-import { ACTIVITY_WINDOW, TARGETS_PER_ACTIVITY, chunk, forEachWindowed, groupBy } from './batching';
+import { forEachWindowed } from './batching';
+import { chunk, groupBy } from '../collections';
 
 import { activityGaveUp } from './errors';
 import { enterPhase, refreshDetails, waitWhilePaused } from './report';
 
-export async function protectExistingApps(run: RecoveryRun, plan: RecoverAppPlan, existing: Map<string, string[]>): Promise<void> {
-  if (plan.existingApp !== 'snapshot-then-overwrite') return;
-  const toSnapshot = run.pendingTargets().filter((t) => (existing.get(t.instanceId)?.length ?? 0) > 0);
+export async function protectExistingApps(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<void> {
+  const toSnapshot = run.pendingTargets().filter((t) => needsSnapshot(plan.existingApp, run.existingApps(t.instanceId)));
   if (toSnapshot.length === 0) return;
   enterPhase(run, 'protect');
 
@@ -21,17 +22,17 @@ export async function protectExistingApps(run: RecoveryRun, plan: RecoverAppPlan
   });
   const calls = [...destinations].flatMap(([key, targets]) => {
     const [directory, endpoint] = key.split('\n') as [string, string];
-    return chunk(targets, TARGETS_PER_ACTIVITY).map((batch) => ({ directory, endpoint, batch }));
+    return chunk(targets, plan.runSettings.targetsPerActivity).map((batch) => ({ directory, endpoint, batch }));
   });
 
   await forEachWindowed(
     calls,
-    ACTIVITY_WINDOW,
+    plan.runSettings.activityWindow,
     async ({ directory, endpoint, batch }) => {
       let outcomes: Awaited<ReturnType<typeof snapshotApps>>;
       try {
         outcomes = await snapshotApps({
-          targets: batch.map((t) => ({ instanceId: t.instanceId, packages: existing.get(t.instanceId) ?? [] })),
+          targets: batch.map((t) => ({ instanceId: t.instanceId, packages: run.existingApps(t.instanceId) })),
           directory,
           uploadEndpoint: endpoint || undefined,
           pollIntervalMs: plan.limits.pollIntervalMinMs,

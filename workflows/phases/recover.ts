@@ -3,14 +3,16 @@
 // for another attempt until limits.maxAttemptsPerInstance.
 import { CancellationScope } from '@temporalio/workflow';
 import type { RecoveryGroup, TaskOutcome } from '../../activities/recovery/contract';
-import type { RecoverAppPlan } from '../input';
-import { workflowNow, type InFlightTask, type RecoveryRun } from '../recovery-run';
-import { CANCEL_SETTLE_MS, POLL_ROUND_MS, pollTasks, submitRecoveries } from './activities';
-import { POLL_WINDOW, TARGETS_PER_ACTIVITY, chunk, forEachWindowed, groupBy } from './batching';
+import type { FrozenRecoveryPlan } from '../freeze';
+import { workflowNow } from '../clock';
+import type { InFlightTask, RecoveryRun } from '../recovery-run';
+import { pollTasksFor, submitRecoveries } from './activities';
+import { forEachWindowed } from './batching';
+import { chunk, groupBy } from '../collections';
 import { activityGaveUp } from './errors';
 import { enterPhase, refreshDetails, waitWhilePaused } from './report';
 
-export async function recoverTargets(run: RecoveryRun, plan: RecoverAppPlan): Promise<void> {
+export async function recoverTargets(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<void> {
   let due = run.pendingIds();
   for (;;) {
     if (due.length > 0) {
@@ -23,18 +25,18 @@ export async function recoverTargets(run: RecoveryRun, plan: RecoverAppPlan): Pr
   }
 }
 
-/** One submit per batch of ≤ TARGETS_PER_ACTIVITY targets; a batch never mixes attempt numbers. */
-async function submitAttempts(run: RecoveryRun, plan: RecoverAppPlan, instanceIds: string[]): Promise<void> {
+/** One submit per batch of ≤ runSettings.targetsPerActivity targets; a batch never mixes attempt numbers. */
+async function submitAttempts(run: RecoveryRun, plan: FrozenRecoveryPlan, instanceIds: string[]): Promise<void> {
   const byAttempt = groupBy(instanceIds, (id) => run.target(id).attempts + 1);
   for (const [attempt, ids] of byAttempt) {
-    for (const batch of chunk(ids, TARGETS_PER_ACTIVITY)) {
+    for (const batch of chunk(ids, plan.runSettings.targetsPerActivity)) {
       await waitWhilePaused(run);
       await submitBatch(run, plan, attempt, batch);
     }
   }
 }
 
-async function submitBatch(run: RecoveryRun, plan: RecoverAppPlan, attempt: number, batch: string[]): Promise<void> {
+async function submitBatch(run: RecoveryRun, plan: FrozenRecoveryPlan, attempt: number, batch: string[]): Promise<void> {
   const attemptStartedAt = workflowNow();
   run.beginAttempt(batch, attemptStartedAt);
   const groups: RecoveryGroup[] = [];
@@ -72,13 +74,15 @@ async function submitBatch(run: RecoveryRun, plan: RecoverAppPlan, attempt: numb
 }
 
 /** Polls every in-flight task once (one activity per pollChunkSize tasks); returns targets due for retry. */
-async function pollRound(run: RecoveryRun, plan: RecoverAppPlan): Promise<string[]> {
+async function pollRound(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<string[]> {
   const retry: string[] = [];
+  const { pollRoundMs, pollWindow } = plan.runSettings;
+  const pollTasks = pollTasksFor(pollRoundMs);
   const chunks = chunk(run.inFlightTasks(), plan.limits.pollChunkSize);
-  await forEachWindowed(chunks, POLL_WINDOW, async (tasks) => {
+  await forEachWindowed(chunks, pollWindow, async (tasks) => {
     let outcomes: TaskOutcome[];
     try {
-      ({ outcomes } = await pollTasks(pollRequest(plan, tasks, POLL_ROUND_MS)));
+      ({ outcomes } = await pollTasks(pollRequest(plan, tasks, pollRoundMs)));
     } catch (err) {
       const why = activityGaveUp(err);
       for (const t of tasks) {
@@ -101,8 +105,8 @@ async function pollRound(run: RecoveryRun, plan: RecoverAppPlan): Promise<string
 }
 
 /** Backstop against an activity that keeps answering 'pending': the workflow enforces taskTimeoutMs too. */
-function failOverdue(run: RecoveryRun, plan: RecoverAppPlan, tasks: InFlightTask[], now: string): void {
-  const limit = plan.limits.taskTimeoutMs + POLL_ROUND_MS;
+function failOverdue(run: RecoveryRun, plan: FrozenRecoveryPlan, tasks: InFlightTask[], now: string): void {
+  const limit = plan.limits.taskTimeoutMs + plan.runSettings.pollRoundMs;
   for (const task of tasks) {
     const stillWatched = run.inFlightTasks().some((t) => t.taskId === task.taskId);
     if (stillWatched && Date.parse(now) - Date.parse(task.submittedAt) > limit) {
@@ -115,7 +119,7 @@ function failOverdue(run: RecoveryRun, plan: RecoverAppPlan, tasks: InFlightTask
   }
 }
 
-function pollRequest(plan: RecoverAppPlan, tasks: InFlightTask[], maxDurationMs: number) {
+function pollRequest(plan: FrozenRecoveryPlan, tasks: InFlightTask[], maxDurationMs: number) {
   return {
     tasks: tasks.map((t) => ({ instanceId: t.instanceId, taskId: t.taskId, submittedAt: t.submittedAt })),
     taskTimeoutMs: plan.limits.taskTimeoutMs,
@@ -130,12 +134,14 @@ function pollRequest(plan: RecoverAppPlan, tasks: InFlightTask[], maxDurationMs:
  * a task still writes to an instance, then mark every unfinished target cancelled with its task ID.
  * Call inside a non-cancellable scope.
  */
-export async function settleAfterCancel(run: RecoveryRun, plan: RecoverAppPlan | undefined): Promise<void> {
+export async function settleAfterCancel(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<void> {
   const lastKnown = new Map<string, TaskOutcome>();
   const tasks = run.inFlightTasks();
-  if (plan && tasks.length > 0) {
-    const maxDurationMs = Math.min(CANCEL_SETTLE_MS, plan.limits.taskTimeoutMs);
-    await forEachWindowed(chunk(tasks, plan.limits.pollChunkSize), POLL_WINDOW, async (batch) => {
+  if (tasks.length > 0) {
+    const { cancelSettleMs, pollRoundMs, pollWindow } = plan.runSettings;
+    const pollTasks = pollTasksFor(pollRoundMs);
+    const maxDurationMs = Math.min(cancelSettleMs, plan.limits.taskTimeoutMs);
+    await forEachWindowed(chunk(tasks, plan.limits.pollChunkSize), pollWindow, async (batch) => {
       try {
         const { outcomes } = await pollTasks(pollRequest(plan, batch, maxDurationMs));
         for (const outcome of outcomes) lastKnown.set(outcome.instanceId, outcome);

@@ -2,13 +2,13 @@
 // cancelled and the policy allows it. Anything else keeps the backup, with the reason recorded; a
 // failed delete keeps it too and never fails the run.
 import { condition } from '@temporalio/workflow';
-import type { RecoverAppPlan } from '../input';
+import type { FrozenRecoveryPlan } from '../freeze';
 import type { RecoveryRun } from '../recovery-run';
 import { releaseBackups } from './activities';
 import { activityGaveUp } from './errors';
 import { enterPhase, refreshDetails } from './report';
 
-export async function releaseVerifiedBackups(run: RecoveryRun, plan: RecoverAppPlan): Promise<void> {
+export async function releaseVerifiedBackups(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<void> {
   const releasable = run.releasableBackups();
   if (releasable.length === 0) return; // settleBackups() records 'not-all-verified' / 'preflight-failed'
   enterPhase(run, 'release');

@@ -1,17 +1,13 @@
 // What operators see while a run is going: the phase and counts as search attributes (one upsert per
 // phase change, never per target) and a short markdown summary in the Web UI.
 import { condition, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { detailsMarkdown, finalDetailsMarkdown } from '../details';
 import type { RecoveryRun } from '../recovery-run';
-import { SA_BACKUP_FILE_IDS, SA_FAILED, SA_KIND, SA_OUTCOME, SA_PHASE, SA_TARGETS, SA_VERIFIED, searchableBackupIds, type Phase } from '../types';
+import { RECOVERY_KIND, SA_FAILED, SA_KIND, SA_OUTCOME, SA_PHASE, SA_VERIFIED, recoveryStartSearchAttributes, type Phase } from '../types';
 
 export function announceStart(run: RecoveryRun): void {
-  upsertSearchAttributes([
-    { key: SA_KIND, value: 'recovery' },
-    { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(run.backupIds()) },
-    { key: SA_PHASE, value: run.phase },
-    { key: SA_TARGETS, value: run.counts().total },
-  ]);
-  setCurrentDetails(run.summary());
+  upsertSearchAttributes(recoveryStartSearchAttributes(run.backupIds(), run.counts().total));
+  setCurrentDetails(detailsMarkdown(run));
   void run.notifier.started();
 }
 
@@ -27,7 +23,7 @@ export function enterPhase(run: RecoveryRun, phase: Phase): void {
     ]);
     void run.notifier.phase(phase, counts);
   }
-  setCurrentDetails(run.summary());
+  setCurrentDetails(detailsMarkdown(run));
 }
 
 export function announceEnd(run: RecoveryRun): void {
@@ -35,22 +31,22 @@ export function announceEnd(run: RecoveryRun): void {
   upsertSearchAttributes([
     { key: SA_PHASE, value: 'done' },
     { key: SA_OUTCOME, value: run.outcome() },
-    { key: SA_KIND, value: 'recovery' },
+    { key: SA_KIND, value: RECOVERY_KIND },
     { key: SA_VERIFIED, value: counts.verified },
     { key: SA_FAILED, value: counts.failed },
   ]);
-  setCurrentDetails(`${run.summary()}\n\n**Outcome:** ${run.outcome()}`);
+  setCurrentDetails(finalDetailsMarkdown(run));
 }
 
 /** Refreshes the UI summary after a chunk; costs no history events. */
 export function refreshDetails(run: RecoveryRun): void {
-  setCurrentDetails(run.summary());
+  setCurrentDetails(detailsMarkdown(run));
 }
 
 /** The pause point between chunks: a paused run waits here until resumed (or cancelled). */
 export async function waitWhilePaused(run: RecoveryRun): Promise<void> {
   if (!run.paused) return;
-  setCurrentDetails(run.summary());
+  setCurrentDetails(detailsMarkdown(run));
   await condition(() => !run.paused);
-  setCurrentDetails(run.summary());
+  setCurrentDetails(detailsMarkdown(run));
 }

@@ -1,20 +1,22 @@
 // Phase 6, verify: every recovered target is checked for the app (version) and its data against the
 // source, plus the configured custom checks. Only a verified target counts towards releasing a backup.
-import type { RecoverAppPlan } from '../input';
-import { workflowNow, type RecoveryRun } from '../recovery-run';
+import type { FrozenRecoveryPlan } from '../freeze';
+import { workflowNow } from '../clock';
+import type { RecoveryRun } from '../recovery-run';
 import { verifyTargets } from './activities';
-import { ACTIVITY_WINDOW, TARGETS_PER_ACTIVITY, chunk, forEachWindowed } from './batching';
+import { forEachWindowed } from './batching';
+import { chunk } from '../collections';
 import { activityGaveUp } from './errors';
 import { enterPhase, refreshDetails, waitWhilePaused } from './report';
 
-export async function verifyRecoveredTargets(run: RecoveryRun, plan: RecoverAppPlan): Promise<void> {
+export async function verifyRecoveredTargets(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<void> {
   const ids = run.recoveredIds();
   if (ids.length > 0) {
     enterPhase(run, 'verify');
     const expectations = run.expectations();
     await forEachWindowed(
-      chunk(ids, TARGETS_PER_ACTIVITY),
-      ACTIVITY_WINDOW,
+      chunk(ids, plan.runSettings.targetsPerActivity),
+      plan.runSettings.activityWindow,
       async (batch) => {
         const targets = batch.map((instanceId) => ({ instanceId, backupFileId: run.target(instanceId).backupFileId }));
         const backupIds = new Set(targets.map((t) => t.backupFileId));
