@@ -79,7 +79,7 @@ export function RecoveryPage({ id, me }: { id: string; me: Me }) {
               </p>
               <Counts counts={state.counts} />
 
-              <div class="actions row" aria-label="Actions">
+              <div class="actions row" role="group" aria-label="Actions">
                 {running && can('operator') ? (
                   <>
                     {state.paused ? (
