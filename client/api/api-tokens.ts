@@ -80,3 +80,11 @@ export class TokenBook {
     return entry?.principal;
   }
 }
+
+/** The API's authentication settings from the environment (CPR_API_TOKENS_FILE, CPR_API_SESSION_SECRET). */
+export function authFromEnv(env: Record<string, string | undefined>): { tokens?: ApiToken[]; sessionSecret?: string } {
+  const file = env.CPR_API_TOKENS_FILE?.trim();
+  const sessionSecret = env.CPR_API_SESSION_SECRET?.trim();
+  if (sessionSecret !== undefined && sessionSecret !== '' && sessionSecret.length < 32) throw new Error('CPR_API_SESSION_SECRET must be at least 32 characters');
+  return { ...(file ? { tokens: loadApiTokensFile(file) } : {}), ...(sessionSecret ? { sessionSecret } : {}) };
+}

@@ -22,8 +22,8 @@ export async function apiCommand(flags: { port: string; host: string }, ctx: Cli
   const target = ctx.target();
   const { client, close } = await connectClient(target);
   const logger = createApiLogger({ level: config.logLevel });
-  const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger });
-  if (!config.token) logger.warn('serving WITHOUT authentication (CPR_API_ALLOW_NO_AUTH=1): local development only');
+  const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), tokens: config.tokens, sessionSecret: config.sessionSecret, allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger });
+  if (!config.token && !config.tokens) logger.warn('serving WITHOUT authentication (CPR_API_ALLOW_NO_AUTH=1): local development only');
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -31,7 +31,7 @@ export async function apiCommand(flags: { port: string; host: string }, ctx: Cli
     if ((err as { code?: string }).code === 'EADDRINUSE') throw new CliError(`port ${config.port} on ${config.host} is already in use (--port / CPR_API_PORT)`);
     throw err;
   }
-  process.stderr.write(`cpr api listening on http://${config.host}:${config.port} (Temporal ${target.address}, namespace ${target.namespace})\n`);
+  process.stderr.write(`cpr api listening on http://${config.host}:${config.port} (Temporal ${target.address}, namespace ${target.namespace}); console http://${config.host}:${config.port}/console/\n`);
   await waitForSignal();
   await app.close();
   await close();

@@ -21,6 +21,7 @@ import { CliError, EXIT } from '../cli/errors';
 import { followRecovery } from '../cli/progress';
 import { renderRecovery } from '../cli/render';
 import { startRecovery, type RecoveryView } from '../service';
+import { authFromEnv } from '../api/api-tokens';
 import { buildApi, createApiLogger } from '../api/server';
 
 export interface StackPorts {
@@ -131,7 +132,7 @@ export async function runDevStack(options: StackOptions): Promise<number> {
 
     const connected: ConnectedClient = await connectClient({ address: temporal.address, namespace: temporal.namespace });
     cleanups.push({ name: 'Temporal client', run: () => connected.close() });
-    const api = await buildApi({ client: connected.client, token, logger: createApiLogger({ destination: pino.destination({ dest: logFile, sync: true }) }) });
+    const api = await buildApi({ client: connected.client, token, ...authFromEnv(process.env), logger: createApiLogger({ destination: pino.destination({ dest: logFile, sync: true }) }) });
     await api.listen({ port: options.apiPort, host });
     cleanups.push({ name: 'HTTP API', run: () => api.close() });
 
@@ -143,6 +144,7 @@ export async function runDevStack(options: StackOptions): Promise<number> {
     say(`  Temporal Web UI   ${temporal.uiUrl}`);
     say(`  Emulator          ${emulator.url}  (state: ${emulator.url}/__emulator/state)`);
     say(`  HTTP API          http://${host}:${options.apiPort}  (OpenAPI: http://${host}:${options.apiPort}/openapi.json)`);
+    say(`  Console           http://${host}:${options.apiPort}/console/  (sign in with the API token)`);
     say(generatedToken ? `  API token         ${generatedToken}  (generated; set CPR_API_TOKEN to choose one)` : '  API token         from CPR_API_TOKEN');
     say(`  Metrics           ${metricsServer.url}  (product)  http://${host}:${options.sdkMetricsPort}/metrics  (Temporal SDK)`);
     say(`  Logs              ${join(rel, 'cpr-dev.log')}`);
