@@ -49,7 +49,7 @@ export const emptyBody = z.strictObject({});
 // ---- responses --------------------------------------------------------------------------------------
 
 export const errorBody = z.object({
-  error: z.enum(['invalid_input', 'unauthorized', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'internal']),
+  error: z.enum(['invalid_input', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'internal']),
   message: z.string().optional(),
   issues: z.array(z.object({ field: z.string(), rule: z.string() })).optional(),
 });
