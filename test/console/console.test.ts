@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { loadEcpConfig } from '../../activities/ecp';
 import { EmulatorAdmin } from '../../emulator/admin-client';
-import { DEMO_BACKUP_1, DEMO_STOPPED_TARGET, DEMO_TARGETS } from '../../emulator/demo-seed';
+import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_STOPPED_TARGET, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, startEmulator, type RunningEmulator } from '../../emulator/server';
 import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
 import { LEASE_SHARDS } from '../../workflows/types';
@@ -16,6 +16,8 @@ import { connectTestTemporal, productWorkflowBundle, uniqueId, uniqueTaskQueue, 
 import { launchChromium, person, startConsoleApi, type Person } from './console-harness';
 
 jest.setTimeout(180_000);
+
+const LIMITS = { maxAttemptsPerInstance: 3, taskTimeoutMs: 10_000, pollIntervalMinMs: 50, pollIntervalMaxMs: 200, busyWaitMs: 0, approvalTimeoutMs: 120_000 };
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
 const olga = person('olga', ['operator', 'approver']); // may start and approve, but not her own run
@@ -112,11 +114,34 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
       await page.screenshot({ path: join(SCREENSHOTS, 'recovery-awaiting-approval.png') });
 
       // Four eyes: olga holds the approver role but requested the run; the workflow refuses her.
-      await page.getByRole('button', { name: 'Approve release' }).click();
-      await page.getByRole('button', { name: 'Confirm approve release' }).click();
+      // (By keyboard: the button and the dialog work with Enter and Escape.)
+      await page.getByRole('button', { name: 'Approve release' }).press('Enter');
+      await page.getByRole('button', { name: 'Confirm approve release' }).press('Enter');
       await page.getByRole('alert').filter({ hasText: 'four-eyes' }).waitFor();
-      await page.getByRole('button', { name: 'Close' }).click();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'hidden' });
       expect((await admin.allCalls(0, 'DeleteBackupFile')).length).toBe(0);
+
+      // A migration, paused right after its start: the window is changed and the migration resumed from
+      // its page, each after a confirmation; its child is one click away.
+      const plan = { items: [{ backupFileId: DEMO_BACKUP_2, instanceIds: DEMO_TARGETS.slice(2, 4) }], options: { itemsPerChild: 1, maxConcurrentChildren: 1, releaseBackup: 'never', onBusyInstance: 'fail', limits: LIMITS } };
+      const asOlga = { authorization: `Bearer ${olga.token}`, 'content-type': 'application/json' };
+      const migration = (await (await fetch(`${api.url}/v1/migrations`, { method: 'POST', headers: asOlga, body: JSON.stringify(plan) })).json()) as { migrationId: string };
+      expect((await fetch(`${api.url}/v1/migrations/${migration.migrationId}/pause`, { method: 'POST', headers: asOlga, body: '{}' })).status).toBe(200);
+      await page.goto(`${api.url}/console/#/migrations/${encodeURIComponent(migration.migrationId)}`);
+      await page.getByRole('button', { name: 'Change window' }).click();
+      await page.getByRole('spinbutton', { name: 'Children at a time' }).fill('2');
+      await page.getByRole('button', { name: 'Confirm change window' }).click();
+      await page.getByTestId('window').filter({ hasText: '2' }).waitFor();
+      await page.screenshot({ path: join(SCREENSHOTS, 'migration.png'), fullPage: true });
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await page.getByRole('button', { name: 'Confirm resume' }).click();
+      await page.getByRole('button', { name: 'Pause' }).waitFor();
+      await temporal.client.workflow.getHandle(migration.migrationId).result();
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.locator('dd[data-count="verified"]').filter({ hasText: '2' }).waitFor();
+      await page.getByRole('link', { name: `${migration.migrationId}/0` }).click();
+      await page.getByTestId('run-outcome').filter({ hasText: 'succeeded' }).waitFor();
 
       // An approver releases it; the page shows the release and who approved.
       await signOut(page);
@@ -155,6 +180,8 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
 
       // Phone-sized screen: the same page, one column.
       await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByTestId('run-status').waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // wide tables scroll inside their box
       await page.screenshot({ path: join(SCREENSHOTS, 'recovery-phone.png') });
     });
     expect(pageErrors).toEqual([]);

@@ -41,7 +41,7 @@ export function MigrationPage({ id, me }: { id: string; me: Me }) {
           {view.progress ? (
             <p>
               State <strong>{view.progress.state}</strong>, window <strong data-testid="window">{view.progress.window}</strong> children at a time
-              {view.progress.pausedReason ? ` — paused by ${view.progress.pausedBy}: ${view.progress.pausedReason}` : ''}
+              {view.progress.paused ? ` — ${view.progress.pausedReason ?? `paused by ${view.progress.pausedBy ?? 'operator'}`}` : ''}
             </p>
           ) : null}
           {view.failure ? <div class="error">Failed: {view.failure.message}</div> : null}
@@ -55,7 +55,7 @@ export function MigrationPage({ id, me }: { id: string; me: Me }) {
               )}
               <ConfirmAction label="Change window" question="How many children may run at the same time?" onConfirm={() => api('POST', `${path}/window`, { window: Number(windowSize) }).then(reload)}>
                 <label>
-                  Window
+                  Children at a time
                   <input type="number" min={1} value={windowSize} onInput={(e) => setWindowSize(e.currentTarget.value)} />
                 </label>
               </ConfirmAction>
