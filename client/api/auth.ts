@@ -75,6 +75,8 @@ export function createAuth(options: AuthOptions): Auth {
       return reply.code(403).send({ error: 'forbidden', message: `${principal.name} (roles: ${principal.roles.join(', ')}) may not ${request.method} ${route}: it needs the ${role} role` });
     }
     request.principal = principal;
+    // Every log line of the request names the caller: the audit trail of who started, cancelled, approved.
+    request.log = request.log.child({ caller: principal.name });
     return undefined;
   };
 

@@ -181,7 +181,7 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
       // Phone-sized screen: the same page, one column.
       await page.setViewportSize({ width: 390, height: 844 });
       await page.getByTestId('run-status').waitFor();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // wide tables scroll inside their box
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390); // wide tables scroll inside their box
       await page.screenshot({ path: join(SCREENSHOTS, 'recovery-phone.png') });
     });
     expect(pageErrors).toEqual([]);

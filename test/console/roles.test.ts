@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken, loadApiTokensFile } from '../../client/api/api-tokens';
 import { buildApi } from '../../client/api/server';
+import { parseRecoverAppInput } from '../../workflows/input';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { person, startConsoleApi } from './console-harness';
 
@@ -85,10 +86,16 @@ describe('roles', () => {
     expect(approve.json.issues?.[0]?.field).toBe('approvedBy');
   });
 
-  it('validates the four-eyes option: it needs on-approval release', async () => {
+  it('validates the four-eyes option: it needs on-approval release and a requester', async () => {
     const res = await call('POST', '/v1/recoveries', { token: olga.token, body: { backupFileId: BACKUP, instanceIds: [TARGET], approval: { distinctApprover: true } } });
     expect(res.status).toBe(400);
-    expect(res.json.issues).toContainEqual({ field: 'approval.distinctApprover', rule: "needs releaseBackup 'on-approval'" });
+    expect(res.json.issues).toEqual([{ field: 'approval.distinctApprover', rule: "needs releaseBackup 'on-approval'" }]);
+    // Without a named caller (e.g. a parent workflow or the CLI) the requester must be in the input.
+    const parsed = parseRecoverAppInput({ backupFileId: BACKUP, instanceIds: [TARGET], releaseBackup: 'on-approval', approval: { distinctApprover: true } });
+    expect(parsed.ok ? [] : parsed.issues).toEqual([{ field: 'requestedBy', rule: 'is required when approval.distinctApprover is true (the approver must differ from it)' }]);
+    // Older inputs (no approval option) stay valid and carry no approval settings.
+    const old = parseRecoverAppInput({ backupFileId: BACKUP, instanceIds: [TARGET], releaseBackup: 'on-approval' });
+    expect(old.ok && old.plan.approval).toBeUndefined();
   });
 
   it('gives the single CPR_API_TOKEN every role', async () => {

@@ -90,7 +90,7 @@ export function RecoveryPage({ id, me }: { id: string; me: Me }) {
                     <ConfirmAction danger label="Cancel" question="Cancel this recovery? Nothing new starts, running tasks settle, backups are kept." onConfirm={() => api('POST', `${path}/cancel`, {}).then(live.reload)} />
                   </>
                 ) : null}
-                {running && can('approver') && state.releaseBackup === 'on-approval' ? (
+                {running && can('approver') && state.awaitingApproval ? (
                   <ConfirmAction label="Approve release" question={`Approve deleting ${state.backups.map((b) => b.backupFileId).join(', ')} as ${me.name}? This cannot be undone.`} onConfirm={() => api('POST', `${path}/approve`, {}).then(live.reload)} />
                 ) : null}
               </div>
