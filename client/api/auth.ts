@@ -25,11 +25,12 @@ export interface AuthOptions {
 const DEVELOPER: Principal = { name: 'anonymous', roles: ROLES, accountable: false };
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Routes whose body names the caller, and the field that carries the name. */
-const STAMPED_FIELDS: Record<string, 'requestedBy' | 'approvedBy'> = {
-  '/v1/recoveries': 'requestedBy',
-  '/v1/recoveries/dry-run': 'requestedBy',
-  '/v1/recoveries/:id/approve': 'approvedBy',
+/** Routes whose body names the caller, and where: a field of the body, or of its `options` (migration plans). */
+const STAMPED_FIELDS: Record<string, { field: 'requestedBy' | 'approvedBy'; inOptions?: true }> = {
+  '/v1/recoveries': { field: 'requestedBy' },
+  '/v1/recoveries/dry-run': { field: 'requestedBy' },
+  '/v1/recoveries/:id/approve': { field: 'approvedBy' },
+  '/v1/migrations': { field: 'requestedBy', inOptions: true },
 };
 
 export interface Auth {
@@ -83,8 +84,13 @@ export function createAuth(options: AuthOptions): Auth {
   const register: Auth['register'] = (app, routes) => {
     app.decorateRequest('principal', undefined);
     app.addHook('preHandler', async (request) => {
-      const field = request.method === 'POST' ? STAMPED_FIELDS[request.routeOptions.url ?? ''] : undefined;
-      if (field && request.principal) request.body = stampCaller(request.body, field, request.principal);
+      const stamp = request.method === 'POST' ? STAMPED_FIELDS[request.routeOptions.url ?? ''] : undefined;
+      if (!stamp || !request.principal) return;
+      if (!stamp.inOptions) {
+        request.body = stampCaller(request.body, stamp.field, request.principal, stamp.field);
+      } else if (isObject(request.body)) {
+        request.body = { ...request.body, options: stampCaller(request.body.options, stamp.field, request.principal, `options.${stamp.field}`) };
+      }
     });
 
     const principalBody = z.object({ name: z.string(), roles: z.array(z.enum(ROLES)), accountable: z.boolean(), expiresAt: z.string().optional() });
@@ -137,15 +143,19 @@ function describePrincipal(p: Principal): { name: string; roles: string[]; accou
  * A named token's name becomes `requestedBy` / `approvedBy`; naming someone else is refused. Callers
  * of the single token (or no auth) may name themselves (the CLI sends its user).
  */
-function stampCaller(body: unknown, field: 'requestedBy' | 'approvedBy', principal: Principal): unknown {
+function stampCaller(body: unknown, field: 'requestedBy' | 'approvedBy', principal: Principal, path: string): unknown {
   if (!principal.accountable) return body;
   const object = body === undefined || body === null ? {} : body;
-  if (typeof object !== 'object' || Array.isArray(object)) return body; // the route's validation names the problem
-  const given = (object as Record<string, unknown>)[field];
+  if (!isObject(object)) return body; // the route's validation names the problem
+  const given = object[field];
   if (given !== undefined && given !== principal.name) {
-    throw new InvalidInputError([{ field, rule: `must be omitted or equal the caller's token name (${principal.name})` }]);
+    throw new InvalidInputError([{ field: path, rule: `must be omitted or equal the caller's token name (${principal.name})` }]);
   }
   return { ...object, [field]: principal.name };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 declare module 'fastify' {

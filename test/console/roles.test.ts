@@ -84,6 +84,9 @@ describe('roles', () => {
     const approve = await call('POST', '/v1/recoveries/recovery-x/approve', { token: arne.token, body: { approvedBy: 'olga' } });
     expect(approve.status).toBe(400);
     expect(approve.json.issues?.[0]?.field).toBe('approvedBy');
+    const migration = await call('POST', '/v1/migrations', { token: olga.token, body: { items: [{ backupFileId: BACKUP, instanceIds: [TARGET] }], options: { requestedBy: 'arne' } } });
+    expect(migration.status).toBe(400);
+    expect(migration.json.issues).toEqual([{ field: 'options.requestedBy', rule: "must be omitted or equal the caller's token name (olga)" }]);
   });
 
   it('validates the four-eyes option: it needs on-approval release and a requester', async () => {
