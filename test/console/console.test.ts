@@ -81,7 +81,9 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  const requested: string[] = [];
   page.on('request', (r) => {
+    requested.push(r.url());
     if (!r.url().startsWith(api.url)) pageErrors.push(`request outside the API origin: ${r.url()}`);
   });
   try {
@@ -112,6 +114,10 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
       await page.getByTestId('awaiting-approval').waitFor({ timeout: 90_000 });
       await page.locator('dd[data-count="verified"]').filter({ hasText: '2' }).waitFor();
       await page.screenshot({ path: join(SCREENSHOTS, 'recovery-awaiting-approval.png') });
+      // Followed over the event stream, not by polling: one read of the run, one stream.
+      const runPath = `${api.url}/v1/recoveries/${encodeURIComponent(id)}`;
+      expect(requested.filter((u) => u === runPath)).toHaveLength(1);
+      expect(requested.filter((u) => u.startsWith(`${runPath}/events`))).toHaveLength(1);
 
       // Four eyes: olga holds the approver role but requested the run; the workflow refuses her.
       // (By keyboard: the button and the dialog work with Enter and Escape.)
