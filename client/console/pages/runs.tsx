@@ -102,7 +102,14 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
                     <td>
                       <a href={r.kind === 'recovery' ? recoveryHref(r.id) : migrationHref(r.id)}>{r.id}</a>
                     </td>
-                    <td>{r.kind}</td>
+                    <td>
+                      {r.kind}
+                      {parentMigration(r) ? (
+                        <div class="small">
+                          child of <a href={migrationHref(parentMigration(r)!)}>{parentMigration(r)}</a>
+                        </div>
+                      ) : null}
+                    </td>
                     <td>
                       <span class={`badge ${r.status}`}>{r.status}</span>
                     </td>
@@ -136,6 +143,11 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
       ) : null}
     </section>
   );
+}
+
+/** Children of a bulk migration are recoveries named `<migrationId>/<chunk>`. */
+function parentMigration(run: RunSummary): string | undefined {
+  return run.kind === 'recovery' ? /^(.+)\/\d+$/.exec(run.id)?.[1] : undefined;
 }
 
 function Select({ name, label, value, options }: { name: string; label: string; value?: string; options: string[] }) {
