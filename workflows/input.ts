@@ -67,6 +67,8 @@ export const existingAppPolicy = z.enum(['refuse', 'overwrite', 'snapshot-then-o
 export const releasePolicy = z.enum(['after-all-verified', 'never', 'on-approval']);
 export const busyPolicy = z.enum(['wait', 'fail']);
 
+export const approvalSchema = z.strictObject({ distinctApprover: z.boolean('must be true or false').default(false) });
+
 const commonOptions = {
   verification: verificationSchema.default({ version: 'source', data: 'source', customChecks: [] }),
   existingApp: existingAppPolicy.default('snapshot-then-overwrite'),
@@ -75,13 +77,15 @@ const commonOptions = {
   limits: limitsSchema.default(() => limitsSchema.parse({})),
   /** Where snapshots of existing apps go; default: the directory of the backup being restored. */
   snapshotDirectory: z.string().max(1000).regex(OSS_DIRECTORY, 'must be an OSS directory URL ending in /, without . or .. segments').optional(),
-  /** Free-form label for audit; never used in commands. */
+  /** Who asked for the run (the API stamps its caller's token name); audit only, never used in commands. */
   requestedBy: z.string().max(200).optional(),
   /**
    * Batching, polling and lease-shard values fixed for the life of the run (workflows/run-settings.ts).
    * Recorded by the edge (freezeRecoveryInput); callers normally leave it out.
    */
   runSettings: runSettingsSchema.optional(),
+  /** Four-eyes release: with `distinctApprover`, only someone other than `requestedBy` may approve. */
+  approval: approvalSchema.optional(),
 };
 
 const fullInputSchema = z.strictObject({
@@ -126,6 +130,12 @@ export const recoverAppInputSchema = z
     });
     if (total > MAX_TARGETS_PER_RUN) {
       ctx.addIssue({ code: 'custom', path: ['items'], message: `at most ${MAX_TARGETS_PER_RUN} targets per recovery; use a bulk migration for more` });
+    }
+    if (input.approval?.distinctApprover && input.releaseBackup !== 'on-approval') {
+      ctx.addIssue({ code: 'custom', path: ['approval', 'distinctApprover'], message: "needs releaseBackup 'on-approval'" });
+    }
+    if (input.approval?.distinctApprover && !input.requestedBy) {
+      ctx.addIssue({ code: 'custom', path: ['requestedBy'], message: 'is required when approval.distinctApprover is true (the approver must differ from it)' });
     }
     if (input.limits.pollIntervalMinMs > input.limits.pollIntervalMaxMs) {
       ctx.addIssue({ code: 'custom', path: ['limits', 'pollIntervalMinMs'], message: 'must not exceed limits.pollIntervalMaxMs' });

@@ -87,6 +87,13 @@ function validate(input: RecoverAppInput): FrozenRecoveryPlan {
   return { ...parsed.plan, runSettings: parsed.plan.runSettings ?? runSettingsForUnfrozenInput() };
 }
 
+/** The four-eyes rule lives in the validator, so no caller (API, CLI, parent workflow) can bypass it. */
+function checkFourEyes(plan: FrozenRecoveryPlan | undefined, approvedBy: string | undefined): void {
+  if (!plan?.approval?.distinctApprover) return;
+  if (!approvedBy) throw new Error('this recovery needs a named approver other than its requester: approvedBy is required');
+  if (approvedBy === plan.requestedBy) throw new Error(`${approvedBy} requested this recovery and may not approve its release: a different approver is required (four-eyes rule)`);
+}
+
 function registerHandlers(run: RecoveryRun, root: CancellationScope, ref: { plan?: FrozenRecoveryPlan }): void {
   setHandler(progressQuery, () => ({ ...run.progress(), cancelRequested: run.cancelRequested || root.consideredCancelled }));
 
@@ -95,13 +102,16 @@ function registerHandlers(run: RecoveryRun, root: CancellationScope, ref: { plan
     (request?) => {
       log.info('release approved', { approvedBy: request?.approvedBy, note: request?.note });
       run.approval = 'approved';
+      run.approvedBy = request?.approvedBy;
+      run.approvedAt = workflowNow();
       refreshDetails(run);
       return { approved: true as const, backups: run.releasableBackups() };
     },
     {
-      validator: (_request?) => {
+      validator: (request?) => {
         const policy = ref.plan?.releaseBackup;
         if (policy !== 'on-approval') throw new Error(`release policy is '${policy ?? 'unknown'}', not 'on-approval'`);
+        checkFourEyes(ref.plan, request?.approvedBy);
         if (root.consideredCancelled || run.cancelRequested) throw new Error('the recovery was cancelled; backups are kept');
         if (!run.verificationComplete) throw new Error(`verification is not complete yet (phase: ${run.phase})`);
         const c = run.counts();

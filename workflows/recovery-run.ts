@@ -39,6 +39,11 @@ export class RecoveryRun {
   paused = false;
   cancelRequested = false;
   approval: ApprovalState = 'not-asked';
+  /** Who asked, who approved: recorded in progress and result for audit (four-eyes release). */
+  requestedBy?: string;
+  approvedBy?: string;
+  approvedAt?: string;
+  private release?: { policy: RecoverAppPlan['releaseBackup']; distinctApprover: boolean };
   /** Set once every target has left the verify phase (or never reached it). */
   verificationComplete = false;
   /** Webhooks and worker metrics for this run (per-run state, see notify.ts). */
@@ -65,6 +70,8 @@ export class RecoveryRun {
 
   // ---- set-up -------------------------------------------------------------------------------------
   load(plan: RecoverAppPlan): void {
+    this.requestedBy = plan.requestedBy;
+    this.release = { policy: plan.releaseBackup, distinctApprover: plan.approval?.distinctApprover ?? false };
     for (const item of plan.items) {
       this.backups.set(item.backupFileId, {
         outcome: { backupFileId: item.backupFileId, released: false, sourceMayBeReset: false },
@@ -359,6 +366,10 @@ export class RecoveryRun {
         .map((t) => ({ instanceId: t.instanceId, backupFileId: t.snapshotBackupFileId as string })),
       startedAt: this.startedAt,
       updatedAt: this.updatedAt,
+      ...(this.requestedBy !== undefined ? { requestedBy: this.requestedBy } : {}),
+      ...(this.release ? { releaseBackup: this.release.policy, distinctApprover: this.release.distinctApprover } : {}),
+      ...(this.approvedBy !== undefined ? { approvedBy: this.approvedBy } : {}),
+      ...(this.approvedAt !== undefined ? { approvedAt: this.approvedAt } : {}),
     };
   }
 

@@ -109,6 +109,14 @@ export interface RecoveryProgress {
   snapshots: { instanceId: string; backupFileId: string }[];
   startedAt: string;
   updatedAt: string;
+  /** Who started the run (input `requestedBy`), when given. */
+  requestedBy?: string;
+  /** The release policy and whether the approver must differ from the requester (absent on older runs). */
+  releaseBackup?: 'after-all-verified' | 'never' | 'on-approval';
+  distinctApprover?: boolean;
+  /** Who approved the release (releaseBackup 'on-approval'), and when. */
+  approvedBy?: string;
+  approvedAt?: string;
 }
 
 export interface RecoveryResult extends RecoveryProgress {

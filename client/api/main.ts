@@ -1,16 +1,19 @@
 // `tsx client/api/main.ts`: the HTTP API as a process. Configuration from the environment:
-//   CPR_API_TOKEN (required unless CPR_API_ALLOW_NO_AUTH=1), CPR_API_PORT (8080), CPR_API_HOST (127.0.0.1),
+//   CPR_API_TOKEN and/or CPR_API_TOKENS_FILE (one is required unless CPR_API_ALLOW_NO_AUTH=1), CPR_API_SESSION_SECRET, CPR_API_PORT (8080), CPR_API_HOST (127.0.0.1),
 //   CPR_API_TASK_QUEUE (cloudphone-recovery), CPR_API_LOG_LEVEL (info),
 //   CPR_TEMPORAL_ADDRESS / CPR_TEMPORAL_NAMESPACE (and the TEMPORAL_* connection variables).
 import { connectClient, resolveTemporalTarget, type TemporalTarget } from '../cli/connection';
 import { waitForSignal } from '../../worker/signals';
 import { TASK_QUEUE } from '../../workflows/types';
+import { authFromEnv, type ApiToken } from './api-tokens';
 import { buildApi, createApiLogger } from './server';
 
 type Env = Record<string, string | undefined>;
 
 export interface ApiConfig {
   token?: string;
+  tokens?: ApiToken[];
+  sessionSecret?: string;
   allowNoAuth: boolean;
   port: number;
   host: string;
@@ -21,7 +24,8 @@ export interface ApiConfig {
 export function loadApiConfig(env: Env): ApiConfig {
   const allowNoAuth = env.CPR_API_ALLOW_NO_AUTH === '1';
   const token = env.CPR_API_TOKEN?.trim() || undefined;
-  if (!token && !allowNoAuth) throw new Error('CPR_API_TOKEN is required (set CPR_API_ALLOW_NO_AUTH=1 only for local development)');
+  const auth = authFromEnv(env);
+  if (!token && !auth.tokens && !allowNoAuth) throw new Error('CPR_API_TOKEN or CPR_API_TOKENS_FILE is required (set CPR_API_ALLOW_NO_AUTH=1 only for local development)');
   if (token && token.length < 16) throw new Error('CPR_API_TOKEN must be at least 16 characters');
   const portText = env.CPR_API_PORT ?? '8080';
   const port = Number(portText);
@@ -32,7 +36,7 @@ export function loadApiConfig(env: Env): ApiConfig {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(taskQueue)) throw new Error('CPR_API_TASK_QUEUE must be a task queue name');
   const logLevel = env.CPR_API_LOG_LEVEL ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new Error('CPR_API_LOG_LEVEL must be a pino level');
-  return { ...(token ? { token } : {}), allowNoAuth, port, host, taskQueue, logLevel };
+  return { ...(token ? { token } : {}), ...auth, allowNoAuth, port, host, taskQueue, logLevel };
 }
 
 /** Why the API could not listen, in words an operator can act on (the port and host name their settings). */
@@ -47,8 +51,9 @@ export class ApiListenError extends Error {
 export async function serveApi(config: ApiConfig, target: TemporalTarget): Promise<void> {
   const { client, close } = await connectClient(target);
   const logger = createApiLogger({ level: config.logLevel });
-  const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger });
-  if (!config.token) logger.warn('serving WITHOUT authentication (CPR_API_ALLOW_NO_AUTH=1): local development only');
+  const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), tokens: config.tokens, sessionSecret: config.sessionSecret, allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger });
+  if (!config.token && !config.tokens) logger.warn('serving WITHOUT authentication (CPR_API_ALLOW_NO_AUTH=1): local development only');
+
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -59,7 +64,7 @@ export async function serveApi(config: ApiConfig, target: TemporalTarget): Promi
     if (code === 'EADDRNOTAVAIL') throw new ApiListenError(`${config.host} is not an address of this machine (--host / CPR_API_HOST)`);
     throw err;
   }
-  logger.info({ temporal: target.address, namespace: target.namespace, taskQueue: config.taskQueue }, `cpr api listening on http://${config.host}:${config.port}`);
+  logger.info({ temporal: target.address, namespace: target.namespace, taskQueue: config.taskQueue }, `cpr api listening on http://${config.host}:${config.port}; console http://${config.host}:${config.port}/console/`);
   const signal = await waitForSignal();
   logger.info({ signal }, 'shutting down');
   await app.close();

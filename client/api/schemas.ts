@@ -58,7 +58,7 @@ export const backfillBody = z.strictObject({ start: isoDateTime, end: isoDateTim
 // ---- responses: errors -----------------------------------------------------------------------------
 
 export const errorBody = z.object({
-  error: z.enum(['invalid_input', 'unauthorized', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'internal']),
+  error: z.enum(['invalid_input', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'internal']),
   message: z.string().optional(),
   issues: z.array(z.object({ field: z.string(), rule: z.string() })).optional(),
 });
@@ -126,6 +126,11 @@ export const progressBody = z.object({
   snapshots: z.array(z.object({ instanceId: z.string(), backupFileId: z.string() })),
   startedAt: z.string(),
   updatedAt: z.string(),
+  requestedBy: z.string().optional(),
+  releaseBackup: z.enum(['after-all-verified', 'never', 'on-approval']).optional(),
+  distinctApprover: z.boolean().optional(),
+  approvedBy: z.string().optional(),
+  approvedAt: z.string().optional(),
 });
 
 export const resultBody = progressBody.extend({ outcome: z.enum(RUN_OUTCOMES), finishedAt: z.string() });

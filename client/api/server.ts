@@ -1,11 +1,14 @@
 // The HTTP API for ops dashboards: fastify with bearer-token auth, one error shape, structured logs
 // (request ID, workflow ID; the Authorization header redacted), and the OpenAPI document.
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type DestinationStream } from 'pino';
 import { TASK_QUEUE } from '../../workflows/types';
 import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../service/errors';
+import type { ApiToken } from './api-tokens';
+import { createAuth } from './auth';
+import { registerConsole } from './console-route';
 import type { ApiDeps } from './deps';
 import { registerMigrationRoutes } from './migrations';
 import { buildOpenApi } from './openapi';
@@ -22,6 +25,10 @@ export interface ApiOptions {
   client: Client;
   /** Bearer token every route except /healthz requires. */
   token?: string;
+  /** Named, hashed tokens with roles (CPR_API_TOKENS_FILE); see client/api/auth.ts. */
+  tokens?: readonly ApiToken[];
+  /** HMAC key of console session cookies (CPR_API_SESSION_SECRET); default random per process. */
+  sessionSecret?: string;
   /** Serve without a token (local development only); required when `token` is absent. */
   allowNoAuth?: boolean;
   taskQueue?: string;
@@ -38,9 +45,8 @@ export function createApiLogger(options: { level?: string; destination?: Destina
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const { client, token } = options;
-  if (!token && !options.allowNoAuth) throw new Error('buildApi: a token is required (allowNoAuth is for local development only)');
-  if (token !== undefined && token.length < 16) throw new Error('buildApi: the token must be at least 16 characters');
+  const { client } = options;
+  const auth = createAuth(options);
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
 
   const app = Fastify({
@@ -56,11 +62,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    if (request.routeOptions.config?.auth === false || !token) return;
-    if (!bearerMatches(request.headers.authorization, token)) {
-      // Same answer for every path, known workflow or not: the 401 says nothing about what exists.
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'a valid bearer token is required' });
-    }
+    if (request.routeOptions.config?.auth === false) return;
+    return auth.check(request, reply);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
@@ -88,6 +91,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     },
   });
 
+  auth.register(app, routes);
+  registerConsole(app);
   registerRecoveryRoutes(deps);
   registerMigrationRoutes(deps);
   registerScheduleRoutes(deps);
@@ -110,14 +115,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
 
   return app;
-}
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer ([^\s]+)$/i.exec(header ?? '');
-  // Compare digests: equal length whatever was sent, so the comparison time says nothing about the token.
-  const given = createHash('sha256').update(match?.[1] ?? '').digest();
-  const expected = createHash('sha256').update(token).digest();
-  return timingSafeEqual(given, expected) && match !== null;
 }
 
 function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -22,6 +22,7 @@ import { followRecovery } from '../cli/progress';
 import { renderRecovery } from '../cli/render';
 import { parseInput, startRecovery, type RecoveryView } from '../service';
 import { recoverAppInputSchema } from '../../workflows/input';
+import { authFromEnv } from '../api/api-tokens';
 import { buildApi, createApiLogger } from '../api/server';
 
 export interface StackPorts {
@@ -132,7 +133,7 @@ export async function runDevStack(options: StackOptions): Promise<number> {
 
     const connected: ConnectedClient = await connectClient({ address: temporal.address, namespace: temporal.namespace });
     cleanups.push({ name: 'Temporal client', run: () => connected.close() });
-    const api = await buildApi({ client: connected.client, token, logger: createApiLogger({ destination: pino.destination({ dest: logFile, sync: true }) }) });
+    const api = await buildApi({ client: connected.client, token, ...authFromEnv(process.env), logger: createApiLogger({ destination: pino.destination({ dest: logFile, sync: true }) }) });
     await api.listen({ port: options.apiPort, host });
     cleanups.push({ name: 'HTTP API', run: () => api.close() });
 
@@ -144,6 +145,7 @@ export async function runDevStack(options: StackOptions): Promise<number> {
     say(`  Temporal Web UI   ${temporal.uiUrl}`);
     say(`  Emulator          ${emulator.url}  (state: ${emulator.url}/__emulator/state)`);
     say(`  HTTP API          http://${host}:${options.apiPort}  (OpenAPI: http://${host}:${options.apiPort}/openapi.json)`);
+    say(`  Console           http://${host}:${options.apiPort}/console/  (sign in with the API token)`);
     say(generatedToken ? `  API token         ${generatedToken}  (generated; set CPR_API_TOKEN to choose one)` : '  API token         from CPR_API_TOKEN');
     say(`  Metrics           ${metricsServer.url}  (product)  http://${host}:${options.sdkMetricsPort}/metrics  (Temporal SDK)`);
     say(`  Logs              ${join(rel, 'cpr-dev.log')}`);
