@@ -1,4 +1,4 @@
-// The emulator as its own process (`tsx emulator/main.ts`), as an operator or the chaos harness runs it.
+// The emulator as its own process (node --import tsx emulator/main.ts: one process, so SIGKILL really kills it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../../emulator/server';
@@ -12,7 +12,7 @@ export interface EmulatorProcess extends RunningEmulator {
 }
 
 export function spawnEmulator(args: string[], startTimeoutMs = 60_000): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), EMULATOR_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', EMULATOR_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
