@@ -15,14 +15,15 @@ export function describeAndroidInstances(context: OperationContext): ResponseBod
     status: params.string('Status'),
     zoneId: params.string('ZoneId'),
   };
-  if (filter.status !== undefined && !(INSTANCE_STATUSES as readonly string[]).includes(filter.status)) {
+  const transient = context.config.transientInstanceStatus;
+  if (filter.status !== undefined && filter.status !== transient && !(INSTANCE_STATUSES as readonly string[]).includes(filter.status)) {
     throw new ApiError(400, 'InvalidParameter.Status', `Unknown instance status ${filter.status}.`);
   }
   const maxResults = params.integer('MaxResults', { min: 1, max: 100, fallback: 100 });
   const matches = (instance: Instance): boolean =>
     (filter.name === undefined || instance.name.includes(filter.name)) &&
     (filter.groupIds.length === 0 || filter.groupIds.includes(instance.instanceGroupId)) &&
-    (filter.status === undefined || instance.status === filter.status) &&
+    (filter.status === undefined || world.displayedStatus(instance, now) === filter.status) &&
     (filter.zoneId === undefined || instance.zoneId === filter.zoneId);
   const candidates =
     filter.ids.length > 0
