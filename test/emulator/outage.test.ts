@@ -134,14 +134,10 @@ describe('emulator process restart with --state-file', () => {
     const task = async () => describeTasksSchema.parse(await secondClient.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
     expect(['Waiting', 'Processing']).toContain((await task()).TaskStatus);
     expect((await secondAdmin.getConfig()).dialect).toBe('unfamiliar');
-    const finished = await eventually(
-      async () => {
+    const finished = await waitFor('the task started before the restart to finish', async () => {
         const current = await task();
         return current.TaskStatus === 'Finished' ? current : undefined;
-      },
-      60_000,
-      100,
-    );
+      }, { timeoutMs: 60_000, everyMs: 100 });
     expect(finished.InstanceId).toBe(DEMO_TARGETS[0]);
     const restored = await secondAdmin.instance(DEMO_TARGETS[0]);
     expect(restored.status).toBe('RUNNING');
@@ -157,7 +153,7 @@ describe('emulator process restart with --state-file', () => {
       await secondClient.call('RecoverApp', { ...recoverQuery, AndroidInstanceIdList: [DEMO_TARGETS[1]] }),
     );
     const secondTaskId = second2.Data[0].TaskId;
-    await eventually(async () => (readFileSync(stateFile, 'utf8').includes(secondTaskId) ? true : undefined), 30_000, 100);
+    await waitFor('the state file to hold the second task', async () => (readFileSync(stateFile, 'utf8').includes(secondTaskId) ? true : undefined), { timeoutMs: 30_000, everyMs: 100 });
     expect(await second.stop('SIGKILL')).toBe('SIGKILL');
     const third = await start(args);
     const thirdState = await new EmulatorAdmin(third.url).state();
