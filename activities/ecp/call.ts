@@ -54,7 +54,7 @@ function buildClient(cfg: EcpConfig): OpenApiClient {
     endpoint: cfg.endpoint,
     protocol: cfg.protocol,
     regionId: cfg.regionId,
-    // Both must be set: the connect timeout doubles as a socket idle timeout (reference §1.1).
+    // Both must be set: the connect timeout doubles as a socket idle timeout (docs/wire-protocol.md, Timeouts).
     connectTimeout: cfg.connectTimeoutMs,
     readTimeout: cfg.readTimeoutMs,
     ...(c

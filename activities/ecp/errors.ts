@@ -206,7 +206,7 @@ function decide(s: ErrorShape): Verdict {
 }
 
 /**
- * Maps anything the library (or Node) throws into an EcpError. Rules follow ecp-api.md §1.6/§3.2:
+ * Maps anything the library (or Node) throws into an EcpError. Rules follow docs/wire-protocol.md (Replies and errors):
  * classify by `code` and `statusCode`, never by class, because the library throws plain Errors.
  */
 export function classifyError(action: string, err: unknown, secrets: readonly string[] = []): EcpError {

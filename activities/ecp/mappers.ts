@@ -1,4 +1,4 @@
-// PascalCase wire items → camelCase contract types (field names per ecp-api.md §2).
+// PascalCase wire items → camelCase contract types (field names as in the vendor SDK models, docs/wire-protocol.md).
 import type { WireBody } from './call';
 import type { AndroidInstance, BackupFile, Invocation, InvocationStatus, Page, Task } from './types';
 import { isKnownInvocationStatus } from './vendor-facts';

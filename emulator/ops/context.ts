@@ -28,6 +28,6 @@ export interface OperationContext {
 
 export type OperationHandler = (context: OperationContext) => ResponseBody | Promise<ResponseBody>;
 
-/** Caps the emulator applies to list parameters (reference §4.6): 50 for operations, 100 for filters. */
+/** Caps the emulator applies to list parameters (docs/vendor-facts.md, list-limits): 50 for operations, 100 for filters. */
 export const OPERATION_LIST_CAP = 50;
 export const FILTER_LIST_CAP = 100;

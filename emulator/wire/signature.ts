@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 
 /**
  * Signature maths shared by the verifier and by tests that craft requests by hand.
- * Follows the installed @alicloud/openapi-util byte for byte (reference §1.4, §1.5).
+ * Follows the installed @alicloud/openapi-util byte for byte (docs/wire-protocol.md, Signing).
  */
 
 export const V3_ALGORITHM = 'ACS3-HMAC-SHA256';
