@@ -6,7 +6,7 @@
 // results; any violation → exit code 1. The process ends by itself (bench/exit.ts).
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type Connection, type WorkflowHandle } from '@temporalio/client';
 import type { BackupFile, StateDump } from '../emulator/admin-client';
 import { startMigration } from '../client/service/migrations';
 import type { MigrationPlanInput } from '../workflows/plan';
@@ -127,10 +127,11 @@ const PHASE_OF_ACTION: Record<string, string> = {
  * Waits for the migration's result; a Temporal server that is down (or restarting) is waited out rather
  * than taken for a failed migration. Resolves undefined when `signal` aborts (the harness's deadline).
  */
-async function awaitResult(handle: WorkflowHandle, signal: AbortSignal): Promise<{ result?: MigrationResult; failure?: unknown }> {
+async function awaitResult(connection: Connection, handle: WorkflowHandle, signal: AbortSignal): Promise<{ result?: MigrationResult; failure?: unknown }> {
   for (;;) {
     try {
-      return { result: (await handle.result()) as MigrationResult };
+      // Aborting cancels the long poll: a call still retrying after the connection closed would throw out of a timer.
+      return { result: (await connection.withAbortSignal(signal, () => handle.result())) as MigrationResult };
     } catch (err) {
       if (err instanceof WorkflowFailedError) return { failure: err };
       if (signal.aborted) return {};
@@ -168,6 +169,7 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
   const timers = new AbortController();
   const sleep = (ms: number): Promise<void> => delay(ms, undefined, { signal: timers.signal }).catch(() => undefined);
   const started = Date.now();
+  let waitingForResult: Promise<unknown> | undefined;
   try {
     // ---- fleet: generated targets, some of them already running the app with data of their own ----
     const backups = Math.ceil(config.instances / config.targetsPerBackup);
@@ -213,7 +215,8 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
     };
     const migration = await startMigration(stack.client, plan, { migrationId: `chaos-${config.seed}` });
     let finished = false;
-    const settled = awaitResult(stack.client.workflow.getHandle(migration.migrationId), timers.signal).then((r) => ((finished = true), r));
+    const settled = awaitResult(stack.connection!, stack.client.workflow.getHandle(migration.migrationId), timers.signal).then((r) => ((finished = true), r));
+    waitingForResult = settled;
 
     // ---- the schedule of disruptions: kills, restarts and outages in a seeded random order and spacing ----
     type Disruption = 'kill' | 'restart' | 'vendor-outage' | 'emulator-restart' | 'temporal-outage';
@@ -397,6 +400,7 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
     throw err;
   } finally {
     timers.abort();
+    await waitingForResult; // the cancelled long poll has ended before its connection closes
     await stack.close();
   }
 }

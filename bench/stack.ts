@@ -210,7 +210,7 @@ export class BenchStack {
    * both built here in their own processes so neither tsc nor webpack counts in the worker's RSS.
    */
   private async bundleWorkflows(): Promise<void> {
-    await runToCompletion('tsc build', spawnTs(require.resolve('typescript/lib/tsc.js'), ['-p', 'tsconfig.build.json', '--outDir', this.buildDir], process.env));
+    await runToCompletion('tsc build', spawnTs(require.resolve('typescript/lib/tsc.js'), ['-p', 'tsconfig.build.json', '--outDir', this.buildDir, '--incremental', '--tsBuildInfoFile', join(this.buildDir, '.tsbuildinfo')], process.env));
     await runToCompletion('workflow bundling', spawnTs('scripts/bundle-workflows.ts', [this.bundleFile], process.env));
   }
 
