@@ -1,6 +1,7 @@
 import type { BackupPatch, InstancePatch, AdminInfo } from './admin/admin-types';
 import type { CallLogEntry, CallPage } from './call-log';
 import type { EmulatorConfig, EmulatorConfigPatch } from './config';
+import type { Outage, OutageRequest } from './outage';
 import type { EmulatorStats, StateDump } from './runtime';
 import type { BackupSeed, EmulatorSeed, InstanceSeed, SeedSummary } from './seed';
 import type { BackupFile, Instance, Task, TaskStatus } from './state/model';
@@ -9,6 +10,7 @@ export type { BackupPatch, InstancePatch, AdminInfo } from './admin/admin-types'
 export type { CallLogEntry, CallOutcome, CallPage } from './call-log';
 export type { EmulatorConfig, EmulatorConfigPatch, InstanceOverride } from './config';
 export type { CallEffects } from './ops/context';
+export type { Outage, OutageRequest } from './outage';
 export type { EmulatorStats, StateDump } from './runtime';
 export type { BackupSeed, EmulatorSeed, GeneratedItem, GenerateSpec, InstanceSeed, PackageSeed, SeedSummary } from './seed';
 export type { BackupFile, InstalledPackage, Instance, Invocation, Task } from './state/model';
@@ -110,6 +112,18 @@ export class EmulatorAdmin {
 
   patchBackup(id: string, patch: BackupPatch): Promise<BackupFile> {
     return this.request('PATCH', `/backups/${encodeURIComponent(id)}`, patch);
+  }
+
+  /**
+   * Starts a vendor outage of `durationMs` real ms. `5xx`: API calls get 503, admin stays up. `refuse`:
+   * the port stops listening (this admin API too) and open connections are reset, until the outage ends.
+   */
+  startOutage(request: OutageRequest): Promise<{ outage: Outage }> {
+    return this.request('POST', '/outage', request);
+  }
+
+  outage(): Promise<{ outage: Outage | null }> {
+    return this.request('GET', '/outage');
   }
 
   task(id: string): Promise<Task & { status: TaskStatus }> {

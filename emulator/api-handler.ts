@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { CallOutcome } from './call-log';
+import type { EmulatorConfig } from './config';
+import { dialectError } from './dialect';
 import { headerRecord, sendHtml, sendJson, splitUrl } from './http-util';
 import { newRequestId } from './ids';
 import type { CallEffects, ResponseBody } from './ops/context';
 import { API_VERSION, OPERATIONS } from './ops/registry';
 import type { EmulatorRuntime } from './runtime';
-import { sleep } from './time-format';
 import { V2_COMMON_PARAMS } from './wire/auth';
 import { ApiError, errorBody } from './wire/errors';
 import { drawRequestFaults, HTML_503_BODY, NO_FAULTS, type RequestFaults } from './wire/faults';
@@ -19,11 +20,30 @@ interface Reply {
   body?: ResponseBody;
   html?: string;
   code?: string;
+  headers?: Record<string, string>;
 }
+
+/** Seconds a throttled client is told to wait when the reply carries `Retry-After`. */
+const RETRY_AFTER_SECONDS = 1;
 
 /** The vendor API on `POST /`: parse, authenticate, throttle, inject faults, run the operation, log. */
 export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
   const started = performance.now();
+  runtime.inFlightApiCalls += 1;
+  try {
+    await answerApiRequest(runtime, req, res, body, started);
+  } finally {
+    runtime.inFlightApiCalls -= 1;
+  }
+}
+
+async function answerApiRequest(
+  runtime: EmulatorRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  started: number,
+): Promise<void> {
   const now = Date.now();
   const requestId = newRequestId();
   const headers = headerRecord(req);
@@ -42,6 +62,9 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
     }
     const query = parseQueryString(rawQuery);
     action = headers['x-acs-action'] ?? query.Action ?? '';
+    if (runtime.outage.current(now)?.mode === '5xx') {
+      throw new ApiError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
+    }
     const version = headers['x-acs-version'] ?? query.Version;
     if (version !== API_VERSION) {
       throw new ApiError(400, 'NoSuchVersion', `The specified version "${version ?? ''}" is not supported; use ${API_VERSION}.`);
@@ -56,7 +79,7 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
     if (!handler)
       throw new ApiError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method. (${action})`);
 
-    const caller = runtime.authenticator.authenticate({ method: req.method, path, query, headers, body }, now);
+    const caller = runtime.authenticator.authenticate({ method: req.method, path, query, headers, body }, runtime.clientClock(now));
     const config = runtime.config;
     const qps = config.qpsOverrides[action] ?? config.qpsPerAction;
     if (!runtime.rateLimiter.tryTake(caller.accessKeyId, action, qps, now)) {
@@ -79,7 +102,10 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
       reply = { status: 200, body: responseBody };
     }
   } catch (error) {
-    reply = replyForError(error, requestId, hostId);
+    reply = replyForError(error, requestId, hostId, runtime.config);
+    if (reply.code?.startsWith('Throttling') && runtime.nextThrottleGetsRetryAfter()) {
+      reply.headers = { 'retry-after': String(RETRY_AFTER_SECONDS) };
+    }
   }
 
   const outcome: CallOutcome = faults.lost
@@ -93,9 +119,9 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
     // The operation has been applied; the caller just never hears about it.
     req.socket.destroy();
   } else {
-    if (faults.slow) await sleep(runtime.config.slowReplyMs);
+    if (faults.slow) await untilSlowReplyDue(res, runtime.config.slowReplyMs);
     if (reply.html !== undefined) sendHtml(res, reply.status, reply.html);
-    else sendJson(res, reply.status, reply.body, { 'x-acs-request-id': requestId });
+    else sendJson(res, reply.status, reply.body, { 'x-acs-request-id': requestId, ...reply.headers });
   }
   runtime.callLog.record({
     time: now,
@@ -111,9 +137,25 @@ export async function handleApiRequest(runtime: EmulatorRuntime, req: IncomingMe
   });
 }
 
-function replyForError(error: unknown, requestId: string, hostId: string): Reply {
+/** Waits `ms` before a slow reply, but no longer than the connection lives (an outage or close may reset it). */
+function untilSlowReplyDue(res: ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
+}
+
+function replyForError(error: unknown, requestId: string, hostId: string, config: EmulatorConfig): Reply {
   if (error instanceof ApiError) {
-    return { status: error.httpStatus, code: error.code, body: errorBody(requestId, hostId, error.code, error.message) };
+    const { code, message } = config.renameErrorCodes
+      ? dialectError(error.code, error.message, config.dialectSeed)
+      : { code: error.code, message: error.message };
+    return { status: error.httpStatus, code, body: errorBody(requestId, hostId, code, message) };
   }
   // A bug in the emulator must still look like the vendor's failure mode, and be visible.
   process.stderr.write(`[emulator] internal error: ${error instanceof Error ? error.stack : String(error)}\n`);

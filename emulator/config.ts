@@ -53,6 +53,30 @@ export const emulatorConfigSchema = z
     randomSeed: z.number().int(),
     /** Oldest call-log entries are dropped beyond this many. */
     callLogLimit: z.number().int().min(1000),
+    /**
+     * Preset: `'unfamiliar'` turns every dialect variant below to its unfamiliar side (fields given in
+     * the same patch win). Setting it back to `'familiar'` restores the familiar side.
+     */
+    dialect: z.enum(['familiar', 'unfamiliar']),
+    /** Picks the unfamiliar names (error codes, messages, task failure codes); same seed, same names. */
+    dialectSeed: z.number().int(),
+    /** Operation-specific error codes and messages are replaced; gateway common codes stay. */
+    renameErrorCodes: z.boolean(),
+    /** Task failures carry codes the product does not know, some permanent (tied to the instance), some transient. */
+    unknownTaskFailureCodes: z.boolean(),
+    /** Instance status shown for the first 30 % of a recovery instead of RECOVERING; null = none. */
+    transientInstanceStatus: z
+      .string()
+      .regex(/^[A-Z][A-Z_]*$/)
+      .nullable(),
+    /** Instance status after a failed recovery. */
+    failedRecoveryInstanceStatus: z.enum(['RECOVER_FAILED', 'RUNNING']),
+    /** Whether the backup shows RECOVERING while restores from it run. */
+    backupStatusDuringRecovery: z.enum(['RECOVERING', 'unchanged']),
+    /** `Retry-After` header on Throttling replies: never, always, or on every other throttled reply. */
+    throttleRetryAfter: z.enum(['none', 'always', 'mixed']),
+    /** The emulator's clock as clients see it (HTTP `Date`, signature freshness) is shifted by this many ms. */
+    clockSkewMs: z.number().int(),
   })
   .strict();
 
@@ -86,7 +110,46 @@ export const DEFAULT_CONFIG: EmulatorConfig = Object.freeze({
   instanceOverrides: {},
   randomSeed: 1,
   callLogLimit: 200_000,
+  dialect: 'familiar',
+  dialectSeed: 1,
+  renameErrorCodes: false,
+  unknownTaskFailureCodes: false,
+  transientInstanceStatus: null,
+  failedRecoveryInstanceStatus: 'RECOVER_FAILED',
+  backupStatusDuringRecovery: 'RECOVERING',
+  throttleRetryAfter: 'none',
+  clockSkewMs: 0,
 }) as EmulatorConfig;
+
+type DialectVariants = Pick<
+  EmulatorConfig,
+  | 'renameErrorCodes'
+  | 'unknownTaskFailureCodes'
+  | 'transientInstanceStatus'
+  | 'failedRecoveryInstanceStatus'
+  | 'backupStatusDuringRecovery'
+  | 'throttleRetryAfter'
+>;
+
+/** What each `dialect` preset sets; the familiar side is the emulator's default behaviour. */
+export const DIALECT_PRESETS: Readonly<Record<EmulatorConfig['dialect'], DialectVariants>> = Object.freeze({
+  familiar: {
+    renameErrorCodes: false,
+    unknownTaskFailureCodes: false,
+    transientInstanceStatus: null,
+    failedRecoveryInstanceStatus: 'RECOVER_FAILED',
+    backupStatusDuringRecovery: 'RECOVERING',
+    throttleRetryAfter: 'none',
+  },
+  unfamiliar: {
+    renameErrorCodes: true,
+    unknownTaskFailureCodes: true,
+    transientInstanceStatus: 'RESTORING_APP',
+    failedRecoveryInstanceStatus: 'RUNNING',
+    backupStatusDuringRecovery: 'unchanged',
+    throttleRetryAfter: 'mixed',
+  },
+});
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -96,5 +159,6 @@ export class ConfigError extends Error {
 export function mergeConfig(base: EmulatorConfig, patch: unknown): EmulatorConfig {
   const parsed = emulatorConfigPatchSchema.safeParse(patch ?? {});
   if (!parsed.success) throw new ConfigError(`invalid emulator config: ${z.prettifyError(parsed.error)}`);
-  return { ...base, ...parsed.data };
+  const preset = parsed.data.dialect === undefined ? {} : DIALECT_PRESETS[parsed.data.dialect];
+  return { ...base, ...preset, ...parsed.data };
 }

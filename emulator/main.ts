@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import type { EmulatorConfig } from './config';
+import type { OutageRequest } from './outage';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, startEmulator, type RunningEmulator } from './server';
 import type { EmulatorSeed } from './seed';
 
@@ -22,6 +23,21 @@ const number =
     return parsed;
   };
 
+const integer =
+  (name: string) =>
+  (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed)) throw new InvalidArgumentError(`${name} must be an integer`);
+    return parsed;
+  };
+
+const oneOf =
+  <T extends string>(name: string, values: readonly T[]) =>
+  (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`${name} must be one of ${values.join(', ')}`);
+    return value as T;
+  };
+
 interface CliOptions {
   port: number;
   host: string;
@@ -32,6 +48,12 @@ interface CliOptions {
   qps?: number;
   freshnessCheck: boolean;
   throttleStatus?: number;
+  dialect?: EmulatorConfig['dialect'];
+  dialectSeed?: number;
+  clockSkewMs?: number;
+  outageAtMs?: number;
+  outageDurationMs?: number;
+  outageMode: OutageRequest['mode'];
 }
 
 function buildProgram(): Command {
@@ -50,6 +72,25 @@ function buildProgram(): Command {
       if (value !== '400' && value !== '429') throw new InvalidArgumentError('--throttle-status must be 400 or 429');
       return Number(value);
     })
+    .option(
+      '--dialect <familiar|unfamiliar>',
+      'unfamiliar: unknown error/task codes and state variants',
+      oneOf('--dialect', ['familiar', 'unfamiliar'] as const),
+    )
+    .option('--dialect-seed <n>', 'picks the unfamiliar names; same seed, same dialect', integer('--dialect-seed'))
+    .option(
+      '--clock-skew-ms <ms>',
+      "shift the emulator's clock as clients see it (Date header, signature freshness)",
+      integer('--clock-skew-ms'),
+    )
+    .option('--outage-at-ms <ms>', 'start a vendor outage this many real ms after start', number('--outage-at-ms'))
+    .option('--outage-duration-ms <ms>', 'length of that outage in real ms (default 60000)', number('--outage-duration-ms'))
+    .option(
+      '--outage-mode <5xx|refuse>',
+      'that outage: 503 ServiceUnavailable, or the port refuses connections',
+      oneOf('--outage-mode', ['5xx', 'refuse'] as const),
+      '5xx',
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 }
@@ -78,6 +119,9 @@ export async function main(argv: readonly string[], output: MainOutput = console
   if (options.timeScale !== undefined) config.timeScale = options.timeScale;
   if (options.qps !== undefined) config.qpsPerAction = options.qps;
   if (options.throttleStatus === 400 || options.throttleStatus === 429) config.throttleStatus = options.throttleStatus;
+  if (options.dialect !== undefined) config.dialect = options.dialect;
+  if (options.dialectSeed !== undefined) config.dialectSeed = options.dialectSeed;
+  if (options.clockSkewMs !== undefined) config.clockSkewMs = options.clockSkewMs;
 
   let emulator: RunningEmulator;
   try {
@@ -100,9 +144,17 @@ export async function main(argv: readonly string[], output: MainOutput = console
     return undefined;
   }
   output.log(`Cloud Phone API emulator listening on ${emulator.url} (access key id ${options.accessKeyId})`);
+  const outageTimer =
+    options.outageAtMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          const outage = emulator.startOutage({ mode: options.outageMode, durationMs: options.outageDurationMs ?? 60_000 });
+          output.log(`Vendor outage (${outage.mode}) until ${outage.endsAt}`);
+        }, options.outageAtMs);
   const shutdown = (): void => {
     process.off('SIGINT', shutdown);
     process.off('SIGTERM', shutdown);
+    clearTimeout(outageTimer);
     void emulator.close();
   };
   process.on('SIGINT', shutdown);
@@ -113,6 +165,7 @@ export async function main(argv: readonly string[], output: MainOutput = console
     close: async () => {
       process.off('SIGINT', shutdown);
       process.off('SIGTERM', shutdown);
+      clearTimeout(outageTimer);
       await close();
     },
   };

@@ -1,6 +1,7 @@
 import { CallLog, type OutcomeCounts } from './call-log';
 import { mergeConfig, type EmulatorConfig } from './config';
 import { demoSeed } from './demo-seed';
+import { OutageState, type Outage } from './outage';
 import { SeededRandom } from './random';
 import { applySeed, type SeedSummary } from './seed';
 import type { BackupFile, Instance, Invocation, Task, TaskStatus } from './state/model';
@@ -14,6 +15,11 @@ export interface EmulatorStats {
   /** RecoverApp child tasks created while another task for the same (instance, backup) was running or had finished. */
   duplicateRecoveryTasks: number;
   counts: { instances: number; backups: number; tasks: number };
+  /** The vendor outage in force, or null. */
+  outage: Outage | null;
+  outagesStarted: number;
+  /** API requests received and not yet answered (slow replies included). */
+  inFlightApiCalls: number;
 }
 
 export interface StateDump {
@@ -31,7 +37,10 @@ export class EmulatorRuntime {
   readonly callLog: CallLog;
   readonly authenticator: RequestAuthenticator;
   readonly rateLimiter = new ActionRateLimiter();
+  readonly outage = new OutageState();
   faultRandom: SeededRandom;
+  private throttledReplies = 0;
+  inFlightApiCalls = 0;
 
   constructor(
     config: EmulatorConfig,
@@ -56,6 +65,18 @@ export class EmulatorRuntime {
     return next;
   }
 
+  /** The emulator's clock as clients see it (HTTP `Date`, signature freshness): real time plus `clockSkewMs`. */
+  clientClock(now = Date.now()): number {
+    return now + this.config.clockSkewMs;
+  }
+
+  /** Whether the next Throttling reply carries `Retry-After` (`mixed`: every other one, starting with the first). */
+  nextThrottleGetsRetryAfter(): boolean {
+    const mode = this.config.throttleRetryAfter;
+    this.throttledReplies += 1;
+    return mode === 'always' || (mode === 'mixed' && this.throttledReplies % 2 === 1);
+  }
+
   private reseed(): void {
     this.faultRandom = new SeededRandom(this.config.randomSeed);
     this.world.reseed(this.config.randomSeed);
@@ -66,6 +87,7 @@ export class EmulatorRuntime {
     this.world.clear();
     this.callLog.clear();
     this.rateLimiter.reset();
+    this.throttledReplies = 0;
     this.reseed();
     return applySeed(this.world, seed === 'demo' || seed === undefined ? demoSeed() : seed);
   }
@@ -76,6 +98,9 @@ export class EmulatorRuntime {
       recoveryTasksByInstance: Object.fromEntries(this.world.recoveryTasksByInstance),
       duplicateRecoveryTasks: this.world.duplicateRecoveryTasks,
       counts: { instances: this.world.instances.size, backups: this.world.backups.size, tasks: this.world.tasks.size },
+      outage: this.outage.current(Date.now()) ?? null,
+      outagesStarted: this.outage.started,
+      inFlightApiCalls: this.inFlightApiCalls,
     };
   }
 

@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_PREFIX, handleAdminRequest } from './admin/admin-routes';
 import { handleApiRequest } from './api-handler';
 import { DEFAULT_CONFIG, mergeConfig, type EmulatorConfig } from './config';
 import { readBody, sendJson } from './http-util';
+import { outageRequestSchema, type Outage, type OutageRequest } from './outage';
 import { EmulatorRuntime } from './runtime';
 import type { EmulatorSeed } from './seed';
 
@@ -31,6 +32,8 @@ export interface RunningEmulator {
   /** `127.0.0.1:PORT`, no scheme: what the client's `Config.endpoint` takes. */
   endpoint: string;
   port: number;
+  /** Same as `POST /__emulator/outage`. In `refuse` mode the port stops listening until the outage ends. */
+  startOutage(request: OutageRequest): Outage;
   close(): Promise<void>;
 }
 
@@ -41,20 +44,47 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const runtime = new EmulatorRuntime(config, accessKeys);
   runtime.reset(options.seed ?? 'demo');
 
-  const server = createServer((req, res) => {
-    void dispatch(runtime, req, res);
+  let refuseTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const listen = (port: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  /** Refuse mode: stop listening, reset every open connection, listen again on the same port at `endsAt`. */
+  const refuseUntil = (endsAt: number): void => {
+    if (refuseTimer) clearTimeout(refuseTimer);
+    if (server.listening) server.close();
+    server.closeAllConnections();
+    refuseTimer = setTimeout(
+      () => {
+        refuseTimer = undefined;
+        if (closed) return;
+        listen(port).catch((error: unknown) => {
+          process.stderr.write(`[emulator] could not listen again on port ${port} after the outage: ${String(error)}\n`);
+        });
+      },
+      Math.max(0, endsAt - Date.now()),
+    );
+  };
+
+  const server: Server = createServer((req, res) => {
+    void dispatch(runtime, req, res).then(() => {
+      const endsAt = runtime.outage.takePendingRefuse();
+      if (endsAt === undefined) return;
+      // Let the admin reply that started the outage reach its caller first.
+      if (res.writableFinished) refuseUntil(endsAt);
+      else res.once('finish', () => refuseUntil(endsAt));
+    });
   });
   // Longer than client keep-alive pools expect, so a reused socket is not closed under a request.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
   const endpoint = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
@@ -62,8 +92,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: `http://${endpoint}`,
     endpoint,
     port,
+    startOutage(request: OutageRequest): Outage {
+      const outage = runtime.outage.start(outageRequestSchema.parse(request), Date.now());
+      const endsAt = runtime.outage.takePendingRefuse();
+      if (endsAt !== undefined) refuseUntil(endsAt);
+      return outage;
+    },
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
+        closed = true;
+        if (refuseTimer) clearTimeout(refuseTimer);
+        if (!server.listening) {
+          server.closeAllConnections();
+          resolve();
+          return;
+        }
         server.close(() => resolve());
         server.closeAllConnections();
       });
@@ -73,6 +116,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 }
 
 async function dispatch(runtime: EmulatorRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Every reply carries the server's clock as clients see it (so a skewed emulator clock is visible).
+  res.setHeader('date', new Date(runtime.clientClock()).toUTCString());
   try {
     const body = await readBody(req);
     const url = req.url ?? '/';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, instanceOverrideSchema } from '../config';
 import { sendJson, splitUrl } from '../http-util';
 import { API_VERSION } from '../ops/registry';
+import { outageRequestSchema } from '../outage';
 import type { EmulatorRuntime } from '../runtime';
 import {
   addBackups,
@@ -38,6 +39,11 @@ const instancePatchSchema = z
     serverType: z.string().min(1).optional(),
     name: z.string().min(1).optional(),
     overrides: instanceOverrideSchema.nullable().optional(),
+    permanentFailure: z
+      .object({ code: z.string().min(1), message: z.string() })
+      .strict()
+      .nullable()
+      .optional(),
   })
   .strict();
 
@@ -108,6 +114,10 @@ function route(
       return { body: runtime.dump(now) };
     case 'GET /stats':
       return { body: runtime.stats() };
+    case 'GET /outage':
+      return { body: { outage: runtime.outage.current(now) ?? null } };
+    case 'POST /outage':
+      return { status: 202, body: { outage: runtime.outage.start(parseSeed(outageRequestSchema, parseJson(body), 'outage'), now) } };
     case 'POST /reset': {
       const input = parseJson(body) as { seed?: unknown };
       return { body: runtime.reset(input.seed ?? 'demo') };
@@ -157,6 +167,7 @@ function instanceResource(runtime: EmulatorRuntime, method: string, id: string, 
     if (patch.imageVersion) instance.imageVersion = patch.imageVersion;
     if (patch.serverType) instance.serverType = patch.serverType;
     if (patch.name) instance.name = patch.name;
+    if (patch.permanentFailure !== undefined) instance.permanentFailure = patch.permanentFailure ?? undefined;
     if (patch.overrides !== undefined) {
       const overrides = { ...runtime.config.instanceOverrides };
       if (patch.overrides === null) delete overrides[id];

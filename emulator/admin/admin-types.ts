@@ -14,6 +14,8 @@ export interface InstancePatch {
   name?: string;
   /** Per-instance fault overrides; `null` removes them. */
   overrides?: InstanceOverride | null;
+  /** Unfamiliar dialect: set or clear (`null`) the permanent recovery failure tied to this instance. */
+  permanentFailure?: { code: string; message: string } | null;
 }
 
 /** Body of `PATCH /__emulator/backups/:id`. */

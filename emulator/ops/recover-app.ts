@@ -1,3 +1,4 @@
+import { dialectRecoveryFailure } from '../dialect';
 import { ApiError } from '../wire/errors';
 import type { BackupFile, Instance, Task, TaskFailure } from '../state/model';
 import { OPERATION_LIST_CAP, type OperationContext, type ResponseBody } from './context';
@@ -51,18 +52,17 @@ function startRecovery(context: OperationContext, batch: Task, instance: Instanc
 
   let failure: TaskFailure | undefined;
   const mismatch = instance.imageVersion !== backup.sourceImageVersion || instance.serverType !== backup.sourceServerType;
-  if (mismatch) {
+  const permanent = config.unknownTaskFailureCodes ? instance.permanentFailure : undefined;
+  if (permanent) {
+    failure = { ...permanent, afterUninstall: false, permanent: true };
+  } else if (mismatch) {
     failure = {
       code: 'ImageMismatch',
       message: `Instance ${instance.id} runs image ${instance.imageVersion} on ${instance.serverType}; the backup was taken on image ${backup.sourceImageVersion} on ${backup.sourceServerType}.`,
       afterUninstall: false,
     };
   } else if (override?.taskFailure === 'always' || (override?.taskFailure !== 'never' && randomFailure)) {
-    failure = {
-      code: override?.failureCode ?? 'RecoverTimeout',
-      message: 'The app recovery timed out. Try again later.',
-      afterUninstall: true,
-    };
+    failure = injectedFailure(context, instance, override?.failureCode);
   }
   const task = world.createChildTask(
     batch,
@@ -71,8 +71,8 @@ function startRecovery(context: OperationContext, batch: Task, instance: Instanc
       instance,
       plan: { kind: 'recover', backupFileId: backup.id, failure, corrupt: override?.corrupt ?? randomCorrupt },
       durationMs: override?.recoverDurationMs ?? config.recoverDurationMs,
-      stuck: !mismatch && (override?.stuck ?? randomStuck),
-      failEarly: mismatch,
+      stuck: !mismatch && !permanent && (override?.stuck ?? randomStuck),
+      failEarly: mismatch || failure?.permanent === true,
     },
     now,
   );
@@ -81,7 +81,22 @@ function startRecovery(context: OperationContext, batch: Task, instance: Instanc
   instance.activeRecoveryTaskId = task.id;
   instance.gmtModified = now;
   backup.activeRecoveries += 1;
-  backup.status = 'RECOVERING';
-  backup.gmtModified = now;
+  if (config.backupStatusDuringRecovery === 'RECOVERING') {
+    backup.status = 'RECOVERING';
+    backup.gmtModified = now;
+  }
   return task;
+}
+
+/** An injected failure: `RecoverTimeout` (or the override's code), or in the unfamiliar dialect one of its unknown codes. */
+function injectedFailure(context: OperationContext, instance: Instance, overrideCode: string | undefined): TaskFailure {
+  const { config, world } = context;
+  if (overrideCode !== undefined || !config.unknownTaskFailureCodes) {
+    return { code: overrideCode ?? 'RecoverTimeout', message: 'The app recovery timed out. Try again later.', afterUninstall: true };
+  }
+  // Keyed by the attempt number on this instance, so the pick never consumes a fault PRNG draw.
+  const attempt = world.recoveryTasksByInstance.get(instance.id) ?? 0;
+  const chosen = dialectRecoveryFailure(config.dialectSeed, `${instance.id}#${attempt}`);
+  // A permanent failure is found before any work (like an image mismatch), so it leaves the apps alone.
+  return { code: chosen.code, message: chosen.message, afterUninstall: !chosen.permanent, permanent: chosen.permanent };
 }

@@ -16,7 +16,7 @@ export function instanceView(world: EmulatorWorld, instance: Instance, now: numb
   return withoutUndefined({
     AndroidInstanceId: instance.id,
     AndroidInstanceName: instance.name,
-    AndroidInstanceStatus: instance.status,
+    AndroidInstanceStatus: world.displayedStatus(instance, now),
     AndroidInstanceGroupId: instance.instanceGroupId,
     AndroidInstanceGroupName: `group-${instance.instanceGroupId.slice(3, 11)}`,
     ErrorCode: instance.errorCode,
@@ -85,7 +85,7 @@ export function taskView(world: EmulatorWorld, task: Task, now: number): Record<
     ResourceId: task.instanceId,
     InstanceId: task.instanceId,
     InstanceName: task.instanceName,
-    InstanceStatus: instance?.status,
+    InstanceStatus: instance ? world.displayedStatus(instance, now) : undefined,
     RegionId: task.regionId,
     StartTime: isoSeconds(task.createdAt),
     FinishTime: finishedAt === undefined ? undefined : isoSeconds(finishedAt),

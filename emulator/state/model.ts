@@ -56,6 +56,8 @@ export interface Instance {
   errorCode?: string;
   packages: Record<string, InstalledPackage>;
   activeRecoveryTaskId?: string;
+  /** Unfamiliar dialect: a permanent failure tied to this instance; every later recovery fails with it. */
+  permanentFailure?: { code: string; message: string };
 }
 
 export interface BackupFile {
@@ -95,6 +97,8 @@ export interface TaskFailure {
   message: string;
   /** Whether the failure happens after the existing app was uninstalled. */
   afterUninstall: boolean;
+  /** Sticks to the instance: later recoveries there fail the same way. */
+  permanent?: boolean;
 }
 
 export type TaskPlan =

@@ -1,4 +1,5 @@
 import type { EmulatorConfig } from '../config';
+import { dialectTaskCode } from '../dialect';
 import { newTaskId } from '../ids';
 import { SeededRandom } from '../random';
 import { compileScript, runScript } from '../shell/android-shell';
@@ -196,6 +197,13 @@ export class EmulatorWorld {
     return (this.tasksByInstance.get(instanceId) ?? []).find((task) => !task.outcome);
   }
 
+  /** Status as DescribeAndroidInstances shows it: the dialect's transient status covers the first 30 % of a recovery. */
+  displayedStatus(instance: Instance, now: number): string {
+    const transient = this.config.transientInstanceStatus;
+    if (transient !== null && instance.status === 'RECOVERING' && this.recoveryRate(instance, now) < 30) return transient;
+    return instance.status;
+  }
+
   /** Recovery progress as the vendor's `Rate`, 0–100. */
   recoveryRate(instance: Instance, now: number): number {
     if (!instance.activeRecoveryTaskId) return instance.status === 'RUNNING' ? 100 : 0;
@@ -227,9 +235,13 @@ export class EmulatorWorld {
     task.outcome = outcome;
     task.finishedAt = at;
     if (failure) {
-      task.errorCode = failure.code;
+      task.errorCode = this.taskCode(failure.code);
       task.errorMsg = failure.message;
     }
+  }
+
+  private taskCode(code: string): string {
+    return this.config.unknownTaskFailureCodes ? dialectTaskCode(code, this.config.dialectSeed) : code;
   }
 
   private completeTask(task: Task, at: number): void {
@@ -301,8 +313,10 @@ export class EmulatorWorld {
     if (failure.afterUninstall && backup) {
       for (const pkg of backup.packages) delete instance.packages[pkg.packageName];
     }
-    instance.status = 'RECOVER_FAILED';
-    instance.errorCode = failure.code;
+    const failedStatus = this.config.failedRecoveryInstanceStatus;
+    instance.status = failedStatus;
+    instance.errorCode = failedStatus === 'RECOVER_FAILED' ? this.taskCode(failure.code) : undefined;
+    if (failure.permanent) instance.permanentFailure = { code: this.taskCode(failure.code), message: failure.message };
     instance.activeRecoveryTaskId = undefined;
     instance.gmtModified = at;
     this.finish(task, 'Failed', at, failure);

@@ -113,10 +113,12 @@ export class RequestParams {
     return value;
   }
 
+  /** `true`/`false` as the TypeScript and Java SDKs send them, `True`/`False` as the Python SDK does. */
   boolean(name: string): boolean | undefined {
     const text = this.string(name);
     if (text === undefined) return undefined;
-    if (text === 'true' || text === 'false') return text === 'true';
+    if (text === 'true' || text === 'True') return true;
+    if (text === 'false' || text === 'False') return false;
     throw new ApiError(400, `InvalidParameter.${name}`, `The parameter "${name}" must be true or false.`);
   }
 }
