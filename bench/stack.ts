@@ -304,12 +304,7 @@ export class BenchStack {
 
   /** Every vendor call fails (503, or the connection is refused) for `durationMs`; the emulator recovers by itself. */
   async vendorOutage(durationMs: number, mode: '5xx' | 'refuse'): Promise<void> {
-    const response = await fetch(`${this.emulatorUrl}/__emulator/outage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ durationMs, mode }),
-    });
-    if (!response.ok) throw new Error(`POST /__emulator/outage: ${response.status} ${await response.text()}`);
+    await this.admin.startOutage({ durationMs, mode });
   }
 
   /** CPR_VENDOR_QPS text: the worker paces itself with the limits the vendor enforces. */
