@@ -87,7 +87,10 @@ export interface InvariantRow {
 export interface ChaosReport {
   config: ChaosConfig;
   variant: string;
+  finishedAt: string;
   wallS: number;
+  /** Why targets did not verify: each status and reason (instance IDs blanked), with how many targets. */
+  reasons?: Record<string, number>;
   /** Vendor calls the run made (every request the emulator saw, all outcomes), per target and by action. */
   vendorCalls: { total: number; perInstance: number; byAction: Record<string, number> };
   outcome?: string;
@@ -386,8 +389,10 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
     return {
       config,
       variant: variantName(config),
+      finishedAt: new Date().toISOString(),
       wallS,
       vendorCalls: { total: totalCalls, perInstance: totalCalls / targets.length, byAction },
+      reasons: reasonCounts(result?.rows ?? []),
       outcome: result?.outcome,
       counts: c,
       faults,
@@ -416,12 +421,15 @@ export function chaosMarkdown(r: ChaosReport): string {
   const t = chaosTables(r);
   const c = r.config;
   return [
-    `## Chaos ${r.variant}, ${c.instances} instances (${new Date().toISOString()}): ${r.ok ? 'all invariants held' : 'VIOLATIONS'}`,
+    `## Chaos ${r.variant}, ${c.instances} instances (${r.finishedAt}): ${r.ok ? 'all invariants held' : 'VIOLATIONS'}`,
     '',
     `Command: \`${chaosCommand(c)}\``,
     '',
     `Configuration: ${variantDetails(c)}; ${c.instances} targets (${c.targetsPerBackup} per backup, ${Math.round(c.occupiedFraction * 100)}% already holding the app with their own data), ${c.workerKills} worker SIGKILLs, ${c.temporalRestarts} dev-server restart(s); emulator throttling ${c.throttleRate * 100}%, 5xx ${c.serverErrorRate * 100}%, retryable task failures ${c.taskFailureRate * 100}%, corruption ${c.corruptionRate * 100}%; timeScale ${c.timeScale}; seed ${c.seed}. Wall time ${r.wallS.toFixed(1)} s; outcome ${r.outcome ?? 'none'}${r.counts ? ` (${r.counts.verified} verified, ${r.counts.failed} failed, ${r.counts.skipped} skipped, ${r.counts.cancelled} cancelled)` : ''}. Vendor calls: ${r.vendorCalls.total} (${r.vendorCalls.perInstance.toFixed(2)} per target; ${Object.entries(r.vendorCalls.byAction).sort().map(([a, n]) => `${a} ${n}`).join(', ')}).`,
     '',
+    ...(r.reasons && Object.keys(r.reasons).length > 0
+      ? ['Targets that did not verify:', '', table(['status: reason', 'targets'], Object.entries(r.reasons).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k.replace(/\|/g, '\\|'), n])), '']
+      : []),
     table(...t.faults),
     '',
     table(...t.invariants),
@@ -430,6 +438,16 @@ export function chaosMarkdown(r: ChaosReport): string {
     '',
     ...r.events.map((e) => `- ${e}`),
   ].join('\n');
+}
+
+function reasonCounts(rows: MigrationRow[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const row of rows) {
+    if (row.status === 'verified') continue;
+    const key = `${row.status}: ${(row.reason ?? 'no reason').replace(/acp-[\w-]+/g, '<instance>').replace(/\b(?:bf|task|t)-[\w-]+/g, '<id>').slice(0, 200)}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
 }
 
 function variantDetails(c: ChaosConfig): string {
