@@ -440,6 +440,11 @@ export function chaosMarkdown(r: ChaosReport): string {
   ].join('\n');
 }
 
+/** BENCHMARKS.md section of a run: one per variant and size (the baseline keeps its old name). */
+export function chaosSection(r: ChaosReport): string {
+  return r.variant === 'baseline' ? `chaos-${r.config.instances}` : `chaos-${r.variant}-${r.config.instances}`;
+}
+
 function reasonCounts(rows: MigrationRow[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const row of rows) {
@@ -538,7 +543,7 @@ async function main(): Promise<number> {
   console.log();
   console.log(textTable(...t.invariants));
   console.log(JSON.stringify(report));
-  if (write) writeSection(`chaos-${report.variant}-${config.instances}`, chaosMarkdown(report));
+  if (write) writeSection(chaosSection(report), chaosMarkdown(report));
   return report.ok ? 0 : 1;
 }
 
