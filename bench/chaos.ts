@@ -91,6 +91,8 @@ export interface ChaosReport {
   wallS: number;
   /** Why targets did not verify: each status and reason (instance IDs blanked), with how many targets. */
   reasons?: Record<string, number>;
+  /** Failure codes of the vendor's failed recovery tasks (emulator ledger), with how many tasks. */
+  failedTaskCodes?: Record<string, number>;
   /** Vendor calls the run made (every request the emulator saw, all outcomes), per target and by action. */
   vendorCalls: { total: number; perInstance: number; byAction: Record<string, number> };
   outcome?: string;
@@ -231,8 +233,8 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
       ...(config.temporalOutageS > 0 ? ['temporal-outage' as const] : []),
     ].sort(() => random() - 0.5);
     let seq = 0;
+    let action = 'none yet';
     const lastAction = async (): Promise<string> => {
-      let action = 'none yet';
       try {
         for (;;) {
           const page = await stack.admin.calls({ since: seq, limit: 10_000 });
@@ -393,6 +395,7 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
       wallS,
       vendorCalls: { total: totalCalls, perInstance: totalCalls / targets.length, byAction },
       reasons: reasonCounts(result?.rows ?? []),
+      failedTaskCodes: recoverTasks.filter((t) => t.status === 'Failed').reduce<Record<string, number>>((n, t) => ({ ...n, [t.errorCode ?? '?']: (n[t.errorCode ?? '?'] ?? 0) + 1 }), {}),
       outcome: result?.outcome,
       counts: c,
       faults,
@@ -429,6 +432,9 @@ export function chaosMarkdown(r: ChaosReport): string {
     '',
     ...(r.reasons && Object.keys(r.reasons).length > 0
       ? ['Targets that did not verify:', '', table(['status: reason', 'targets'], Object.entries(r.reasons).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k.replace(/\|/g, '\\|'), n])), '']
+      : []),
+    ...(r.failedTaskCodes && Object.keys(r.failedTaskCodes).length > 0
+      ? [`Failed recovery tasks by vendor code: ${Object.entries(r.failedTaskCodes).map(([code, n]) => `${code} ${n}`).join(', ')}.`, '']
       : []),
     table(...t.faults),
     '',
