@@ -276,9 +276,15 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
         await Promise.race([sleep(outage.seconds * 1000), settled]);
         note(`${at()} vendor outage over (by the emulator's own clock; no operator action)`);
       } else if (what === 'emulator-restart') {
+        // Aim the SIGTERM at a moment with vendor calls in flight (up to 5 s), so their connections are reset.
+        let inFlight = 0;
+        for (const until = Date.now() + 5_000; inFlight === 0 && Date.now() < until; ) {
+          inFlight = (await stack.admin.stats().catch(() => undefined))?.inFlightApiCalls ?? 0;
+          if (inFlight === 0) await sleep(20);
+        }
         await stack.restartEmulator(1_000);
         done['emulator-restart']++;
-        note(`${at()} restarted the emulator process (SIGTERM, 1 s down, state from its state file) during ${phase}`);
+        note(`${at()} restarted the emulator process (SIGTERM with ${inFlight} vendor call(s) in flight, 1 s down, state from its state file) during ${phase}`);
       } else {
         note(`${at()} Temporal dev server going down for ${config.temporalOutageS} s during ${phase}`);
         await stack.restartTemporal(config.temporalOutageS * 1000);
