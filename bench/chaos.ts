@@ -276,13 +276,16 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
         await Promise.race([sleep(outage.seconds * 1000), settled]);
         note(`${at()} vendor outage over (by the emulator's own clock; no operator action)`);
       } else if (what === 'emulator-restart') {
-        // Aim the SIGTERM at a moment with vendor calls in flight (up to 5 s), so their connections are reset.
+        // Aim the SIGTERM at a moment with vendor calls in flight, so their connections are reset: replies
+        // are held back for a while (slow replies), and the restart waits (up to 5 s) until some are pending.
+        await stack.admin.patchConfig({ slowReplyRate: 0.5, slowReplyMs: 3_000 });
         let inFlight = 0;
         for (const until = Date.now() + 5_000; inFlight === 0 && Date.now() < until; ) {
           inFlight = (await stack.admin.stats().catch(() => undefined))?.inFlightApiCalls ?? 0;
           if (inFlight === 0) await sleep(20);
         }
         await stack.restartEmulator(1_000);
+        await stack.admin.patchConfig({ slowReplyRate: 0 }); // the state file kept the setting
         done['emulator-restart']++;
         note(`${at()} restarted the emulator process (SIGTERM with ${inFlight} vendor call(s) in flight, 1 s down, state from its state file) during ${phase}`);
       } else {
