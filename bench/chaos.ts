@@ -134,14 +134,20 @@ const PHASE_OF_ACTION: Record<string, string> = {
  */
 async function awaitResult(connection: Connection, handle: WorkflowHandle, signal: AbortSignal): Promise<{ result?: MigrationResult; failure?: unknown }> {
   for (;;) {
+    // One signal per attempt (the SDK leaves its listener on the signal it is given), aborted with the run's.
+    const attempt = new AbortController();
+    const abort = (): void => attempt.abort();
+    signal.addEventListener('abort', abort, { once: true });
     try {
       // Aborting cancels the long poll: a call still retrying after the connection closed would throw out of a timer.
-      return { result: (await connection.withAbortSignal(signal, () => handle.result())) as MigrationResult };
+      return { result: (await connection.withAbortSignal(attempt.signal, () => handle.result())) as MigrationResult };
     } catch (err) {
       if (err instanceof WorkflowFailedError) return { failure: err };
       if (signal.aborted) return {};
       await delay(1_000, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) return {};
+    } finally {
+      signal.removeEventListener('abort', abort);
     }
   }
 }
