@@ -283,10 +283,10 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
         note(`${at()} vendor outage over (by the emulator's own clock; no operator action)`);
       } else if (what === 'emulator-restart') {
         // Aim the SIGTERM at a moment with vendor calls in flight, so their connections are reset: replies
-        // are held back for a while (slow replies), and the restart waits (up to 5 s) until some are pending.
+        // are held back for a while (slow replies), and the restart waits (up to 20 s) until some are pending.
         await stack.admin.patchConfig({ slowReplyRate: 0.5, slowReplyMs: 3_000 });
         let inFlight = 0;
-        for (const until = Date.now() + 5_000; inFlight === 0 && Date.now() < until; ) {
+        for (const until = Date.now() + 20_000; inFlight === 0 && Date.now() < until; ) {
           inFlight = (await stack.admin.stats().catch(() => undefined))?.inFlightApiCalls ?? 0;
           if (inFlight === 0) await sleep(20);
         }
