@@ -463,7 +463,8 @@ export function chaosMarkdown(r: ChaosReport): string {
 
 /** BENCHMARKS.md section of a run: one per variant and size (the baseline keeps its old name). */
 export function chaosSection(r: ChaosReport): string {
-  return r.variant === 'baseline' ? `chaos-${r.config.instances}` : `chaos-${r.variant}-${r.config.instances}`;
+  // Section names are word characters, dots and dashes (bench/report.ts); combined variants join with '+'.
+  return r.variant === 'baseline' ? `chaos-${r.config.instances}` : `chaos-${r.variant.replace(/\+/g, '.')}-${r.config.instances}`;
 }
 
 function reasonCounts(rows: MigrationRow[]): Record<string, number> {
