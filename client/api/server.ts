@@ -14,6 +14,8 @@ import { registerScheduleRoutes } from './schedules';
 import { RouteTable } from './routes';
 import { registerSchemaRoutes } from './schemas-route';
 import { healthBody } from './schemas';
+import { traceApiRequests } from '../tracing';
+import { withClientTracing } from '../../worker/tracing';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const HEALTH_DEADLINE_MS = 2_000;
@@ -38,7 +40,9 @@ export function createApiLogger(options: { level?: string; destination?: Destina
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const { client, token } = options;
+  const { token } = options;
+  // With tracing on, the client's starts continue the request's trace (client/tracing.ts).
+  const client = withClientTracing(options.client);
   if (!token && !options.allowNoAuth) throw new Error('buildApi: a token is required (allowNoAuth is for local development only)');
   if (token !== undefined && token.length < 16) throw new Error('buildApi: the token must be at least 16 characters');
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
@@ -53,6 +57,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     // Workflow IDs of schedule runs contain ':'; keep paths case-sensitive and free of surprises.
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, maxParamLength: 300 },
   });
+  traceApiRequests(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
