@@ -59,55 +59,53 @@ const MAX_REMEMBERED_RUNS = 10_000;
 
 export function createConfirmedCounts(options: ConfirmedCountsOptions): ConfirmedCounts {
   const marginMs = options.marginMs ?? 30_000;
-  const decided = new Set<string>(); // `${kind}/${runId}` already counted (or being confirmed) here
+  const counted = new Set<string>(); // `${kind}/${runId}` counted by this worker
+  const checking = new Set<string>(); // `${kind}/${runId}/${startedEventId}` being confirmed
   const inFlight = new Set<Promise<void>>();
 
-  const remember = (key: string): boolean => {
-    if (decided.has(key)) return false;
-    decided.add(key);
-    if (decided.size > MAX_REMEMBERED_RUNS) decided.delete(decided.values().next().value as string);
+  const markCounted = (key: string): boolean => {
+    if (counted.has(key)) return false;
+    counted.add(key);
+    if (counted.size > MAX_REMEMBERED_RUNS) counted.delete(counted.values().next().value as string);
     return true;
   };
 
-  async function confirm(kind: ReportKind, info: ReportInfo): Promise<boolean> {
+  async function confirm(kind: ReportKind, info: ReportInfo): Promise<void> {
     const startedEventId = info.historyLength;
     const deadline = Date.now() + info.taskTimeoutMs + marginMs;
     for (let pause = 50; ; pause = Math.min(pause * 2, 2_000)) {
       const events = await historyAround(options, info, kind, startedEventId + 2);
       const outcome = events.find((e) => eventId(e) === startedEventId + 1);
       if (outcome) {
-        // Anything but WorkflowTaskCompleted (failed, timed out) means the attempt was rejected.
-        if (outcome.workflowTaskCompletedEventAttributes?.identity !== options.identity) return false;
+        // Anything but WorkflowTaskCompleted by us (failed, timed out, another worker) means not ours to count.
+        if (outcome.workflowTaskCompletedEventAttributes?.identity !== options.identity) return;
         if (kind === 'started') {
-          options.onStarted();
-          return true;
+          if (markCounted(`${kind}/${info.runId}`)) options.onStarted();
+          return;
         }
         const attrs = events.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
-        if (!attrs || Number(attrs.workflowTaskCompletedEventId) !== startedEventId + 1) return false;
+        if (!attrs || Number(attrs.workflowTaskCompletedEventId) !== startedEventId + 1) return;
         const payload = attrs.result?.payloads?.[0];
-        if (!payload) return false;
-        options.onFinished(defaultPayloadConverter.fromPayload<RecoveryResult>(payload));
-        return true;
+        if (payload && markCounted(`${kind}/${info.runId}`)) options.onFinished(defaultPayloadConverter.fromPayload<RecoveryResult>(payload));
+        return;
       }
-      if (Date.now() > deadline) return false;
+      if (Date.now() > deadline) return;
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 
   return {
     report(kind, info) {
-      const key = `${kind}/${info.runId}`;
-      if (!remember(key)) return;
+      const key = `${kind}/${info.runId}/${info.historyLength}`;
+      // Attempts of one task on this worker share the started event ID: one confirmation answers all.
+      if (counted.has(`${kind}/${info.runId}`) || checking.has(key)) return;
+      checking.add(key);
       const done: Promise<void> = confirm(kind, info)
-        .then((counted) => {
-          // Not counted here: another attempt (maybe on this worker, with a later task) may still report it.
-          if (!counted) decided.delete(key);
-        })
-        .catch((err: unknown) => {
-          decided.delete(key);
-          options.onError?.(err, { kind, workflowId: info.workflowId, runId: info.runId });
-        })
-        .finally(() => inFlight.delete(done));
+        .catch((err: unknown) => options.onError?.(err, { kind, workflowId: info.workflowId, runId: info.runId }))
+        .finally(() => {
+          checking.delete(key);
+          inFlight.delete(done);
+        });
       inFlight.add(done);
     },
     async settled() {
