@@ -48,14 +48,17 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
       // trace_id / span_id of the active span (API request, activity, vendor call) when tracing is on.
       mixin: traceLogFields,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      formatters: secrets.length ? { log: (obj) => deepScrub(obj, scrub) as Record<string, unknown> } : undefined,
-      hooks: secrets.length
+      // Only when there are secrets to scrub (pino rejects `hooks: undefined`).
+      ...(secrets.length
         ? {
-            logMethod(args, method) {
-              method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+            formatters: { log: (obj: Record<string, unknown>) => deepScrub(obj, scrub) as Record<string, unknown> },
+            hooks: {
+              logMethod(this: PinoLogger, args: Parameters<PinoLogger['info']>, method: PinoLogger['info']) {
+                method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+              },
             },
           }
-        : undefined,
+        : {}),
     },
     options.destination,
   );
