@@ -3,6 +3,7 @@
 // context interceptors, the metrics sink fed by the recovery workflow (counted once the server confirms
 // the report, worker/confirmed-counts.ts), tracing when started (worker/tracing.ts), and the webhook activities.
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { NativeConnection, bundleWorkflowCode, type InjectedSinks } from '@temporalio/worker';
 import type { TLSConfig } from '@temporalio/client';
@@ -43,6 +44,9 @@ export interface ObservedWorkerOptions {
 export function uniqueWorkerIdentity(): string {
   return `${process.pid}@${hostname()}/${randomUUID().slice(0, 8)}`;
 }
+
+/** A class name of the OpenTelemetry workflow interceptors, present in a bundle built with them. */
+const WORKFLOW_TRACING_MARK = 'OpenTelemetryInboundInterceptor';
 
 /** Pending count confirmations get this long after the worker stopped, before the connection closes. */
 const CONFIRMATION_GRACE_MS = 5_000;
@@ -95,8 +99,8 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
   const tracing = options.tracing ? workerTracing(options.tracing) : undefined;
   let worker;
   try {
-    if (tracing && options.workflowBundlePath) {
-      options.logger.info('tracing on with a prebuilt workflow bundle: workflow spans need a bundle built with `npm run bundle -- --tracing`');
+    if (tracing && options.workflowBundlePath && !(await readFile(options.workflowBundlePath, 'utf8')).includes(WORKFLOW_TRACING_MARK)) {
+      options.logger.warn({ workflowBundle: options.workflowBundlePath }, 'tracing is on but the workflow bundle has no tracing interceptors (build it with `npm run bundle -- --tracing`): activities and vendor calls are traced, workflows are not');
     }
     // Bundled here so webpack's report goes to the log, not the operator's terminal.
     const workflowBundle = options.workflowBundlePath

@@ -18,7 +18,6 @@ import type { RecoveryResult } from '../../workflows/types';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { createFixtureActivities } from './fixture-activities';
 import { notifyingWorkflow } from './fixture-workflows';
-import { waitFor } from '../harness/wait';
 
 const SECRET = 'whsec-test-0123456789abcdef';
 
