@@ -17,7 +17,9 @@ export function traceApiRequests(app: FastifyInstance): void {
     const handler = route.handler as RouteHandlerMethod;
     route.handler = function tracedHandler(this: FastifyInstance, request, reply) {
       const span = spans.get(request);
-      return span ? context.with(trace.setSpan(context.active(), span), () => handler.call(this, request, reply)) : handler.call(this, request, reply);
+      return span
+        ? context.with(trace.setSpan(context.active(), span), () => handler.call(this, request, reply))
+        : handler.call(this, request, reply);
     } as RouteHandlerMethod;
   });
 
@@ -26,7 +28,15 @@ export function traceApiRequests(app: FastifyInstance): void {
     const route = request.routeOptions.url ?? request.url.split('?')[0];
     const span = tracer.startSpan(
       `${request.method} ${route}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url.split('?')[0], 'cpr.request_id': request.id } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': request.method,
+          'http.route': route,
+          'url.path': request.url.split('?')[0],
+          'cpr.request_id': request.id,
+        },
+      },
       parent,
     );
     spans.set(request, span);

@@ -86,7 +86,8 @@ export function createConfirmedCounts(options: ConfirmedCountsOptions): Confirme
         const attrs = events.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
         if (!attrs || Number(attrs.workflowTaskCompletedEventId) !== startedEventId + 1) return;
         const payload = attrs.result?.payloads?.[0];
-        if (payload && markCounted(`${kind}/${info.runId}`)) options.onFinished(defaultPayloadConverter.fromPayload<RecoveryResult>(payload));
+        if (payload && markCounted(`${kind}/${info.runId}`))
+          options.onFinished(defaultPayloadConverter.fromPayload<RecoveryResult>(payload));
         return;
       }
       if (Date.now() > deadline) return;
@@ -118,15 +119,30 @@ export function createConfirmedCounts(options: ConfirmedCountsOptions): Confirme
  * The events that can hold the attempt's outcome: from the start for a `started` report (forward pages
  * up to `lastEventId`), from the end for a `finished` report (the close event and the task before it).
  */
-async function historyAround(options: ConfirmedCountsOptions, info: ReportInfo, kind: ReportKind, lastEventId: number): Promise<HistoryEvent[]> {
+async function historyAround(
+  options: ConfirmedCountsOptions,
+  info: ReportInfo,
+  kind: ReportKind,
+  lastEventId: number,
+): Promise<HistoryEvent[]> {
   const execution = { workflowId: info.workflowId, runId: info.runId };
   const events: HistoryEvent[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
     const page =
       kind === 'started'
-        ? await options.workflowService.getWorkflowExecutionHistory({ namespace: options.namespace, execution, maximumPageSize: 20, nextPageToken })
-        : await options.workflowService.getWorkflowExecutionHistoryReverse({ namespace: options.namespace, execution, maximumPageSize: 4, nextPageToken });
+        ? await options.workflowService.getWorkflowExecutionHistory({
+            namespace: options.namespace,
+            execution,
+            maximumPageSize: 20,
+            nextPageToken,
+          })
+        : await options.workflowService.getWorkflowExecutionHistoryReverse({
+            namespace: options.namespace,
+            execution,
+            maximumPageSize: 4,
+            nextPageToken,
+          });
     const pageEvents = page.history?.events ?? [];
     events.push(...pageEvents);
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;

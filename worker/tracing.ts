@@ -98,7 +98,8 @@ export function startTracing(options: StartTracingOptions = {}): Tracing | undef
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
   const base = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   const resources = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+  const { AsyncLocalStorageContextManager } =
+    require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
   /* eslint-enable @typescript-eslint/no-require-imports */
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (read by the env detector) win over the default name.
   const resource = new resources.Resource({ 'service.name': DEFAULT_SERVICE_NAME }).merge(resources.envDetectorSync.detect());
@@ -125,9 +126,13 @@ function createExporter(config: TracingConfig): SpanExporter {
   }
   // Endpoint, headers, timeout and compression come from the OTEL_EXPORTER_OTLP_* variables.
   if (config.protocol === 'grpc') {
-    return new (require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
+    return new (
+      require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc')
+    ).OTLPTraceExporter();
   }
-  return new (require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
+  return new (
+    require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')
+  ).OTLPTraceExporter();
   /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
@@ -160,10 +165,15 @@ export function workerTracing(tracing: Tracing): WorkerTracing {
   const otel = require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry');
   return {
     activityInterceptors: [
-      (ctx) => ({ inbound: new otel.OpenTelemetryActivityInboundInterceptor(ctx), outbound: new otel.OpenTelemetryActivityOutboundInterceptor(ctx) }),
+      (ctx) => ({
+        inbound: new otel.OpenTelemetryActivityInboundInterceptor(ctx),
+        outbound: new otel.OpenTelemetryActivityOutboundInterceptor(ctx),
+      }),
     ],
     workflowInterceptorModules: [workflowTracingModule()],
-    sinks: { exporter: otel.makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } as unknown as InjectedSinks<Record<string, never>>,
+    sinks: { exporter: otel.makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } as unknown as InjectedSinks<
+      Record<string, never>
+    >,
     clientInterceptors: [new otel.OpenTelemetryWorkflowClientInterceptor()],
   };
 }
@@ -174,17 +184,21 @@ export function workerTracing(tracing: Tracing): WorkerTracing {
  */
 export function withClientTracing(client: Client): Client {
   if (!active) return client;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
   const { Client: TemporalClient } = require('@temporalio/client') as typeof import('@temporalio/client');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const otel = require('@temporalio/interceptors-opentelemetry/lib/client') as typeof import('@temporalio/interceptors-opentelemetry/lib/client');
+  const otel =
+    require('@temporalio/interceptors-opentelemetry/lib/client') as typeof import('@temporalio/interceptors-opentelemetry/lib/client');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const { options } = client;
   return new TemporalClient({
     connection: client.connection,
     namespace: options.namespace,
     identity: options.identity,
     dataConverter: options.dataConverter,
-    interceptors: { ...options.interceptors, workflow: [...workflowInterceptorsOf(options.interceptors?.workflow), new otel.OpenTelemetryWorkflowClientInterceptor()] },
+    interceptors: {
+      ...options.interceptors,
+      workflow: [...workflowInterceptorsOf(options.interceptors?.workflow), new otel.OpenTelemetryWorkflowClientInterceptor()],
+    },
   });
 }
 

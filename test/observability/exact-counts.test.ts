@@ -21,7 +21,10 @@ let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
   temporal = await connectTestTemporal();
-  bundle = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'fixture-workflows.ts'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: join(__dirname, 'fixture-workflows.ts'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+  });
 });
 
 afterAll(async () => {
@@ -72,7 +75,12 @@ async function countingWorker(taskQueue: string, gates: Gates): Promise<Counting
   });
   const sinkCalls = { started: 0, finished: 0 };
   const sinks = metricsSinks(counts);
-  const ecp = createEcpClient(loadEcpConfig({ CPR_ECP_ENDPOINT: '127.0.0.1:9', CPR_ECP_PROTOCOL: 'http' }, { credentials: { accessKeyId: 'unused-id', accessKeySecret: 'unused-secret' } }));
+  const ecp = createEcpClient(
+    loadEcpConfig(
+      { CPR_ECP_ENDPOINT: '127.0.0.1:9', CPR_ECP_PROTOCOL: 'http' },
+      { credentials: { accessKeyId: 'unused-id', accessKeySecret: 'unused-secret' } },
+    ),
+  );
   const worker = await Worker.create({
     connection: temporal.nativeConnection,
     namespace: temporal.namespace,
@@ -82,8 +90,14 @@ async function countingWorker(taskQueue: string, gates: Gates): Promise<Counting
     activities: { ...createFixtureActivities(ecp, gates.holdCompletion), ...createWebhookActivities(undefined) },
     sinks: {
       cprMetrics: {
-        recoveryStarted: { ...sinks.cprMetrics.recoveryStarted, fn: (info) => (sinkCalls.started++, sinks.cprMetrics.recoveryStarted.fn(info)) },
-        recoveryFinished: { ...sinks.cprMetrics.recoveryFinished, fn: (info) => (sinkCalls.finished++, sinks.cprMetrics.recoveryFinished.fn(info)) },
+        recoveryStarted: {
+          ...sinks.cprMetrics.recoveryStarted,
+          fn: (info) => (sinkCalls.started++, sinks.cprMetrics.recoveryStarted.fn(info)),
+        },
+        recoveryFinished: {
+          ...sinks.cprMetrics.recoveryFinished,
+          fn: (info) => (sinkCalls.finished++, sinks.cprMetrics.recoveryFinished.fn(info)),
+        },
       },
     },
   });
@@ -92,7 +106,15 @@ async function countingWorker(taskQueue: string, gates: Gates): Promise<Counting
 
 function resultOf(workflowId: string): RecoveryResult {
   const now = new Date().toISOString();
-  const target = (instanceId: string) => ({ instanceId, backupFileId: 'bf-exactcount000001', status: 'verified' as const, phase: 'verify' as const, taskIds: ['t-1'], attempts: 1, timings: {} });
+  const target = (instanceId: string) => ({
+    instanceId,
+    backupFileId: 'bf-exactcount000001',
+    status: 'verified' as const,
+    phase: 'verify' as const,
+    taskIds: ['t-1'],
+    attempts: 1,
+    timings: {},
+  });
   return {
     workflowId,
     phase: 'done',
@@ -133,7 +155,11 @@ it('counts each run once, with the outcome the server recorded, when a cancel ra
 
   await first.worker.runUntil(async () => {
     for (const workflowId of racing) {
-      const handle = await temporal.client.workflow.start(racingCompletionWorkflow, { taskQueue, workflowId, args: [resultOf(workflowId)] });
+      const handle = await temporal.client.workflow.start(racingCompletionWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [resultOf(workflowId)],
+      });
       // The completing task is running (its local activity is held): cancel, then let the task finish.
       await gates.get(workflowId).entered;
       await handle.cancel();
@@ -142,9 +168,15 @@ it('counts each run once, with the outcome the server recorded, when a cancel ra
       // The server rejected the task that had already reported `succeeded`; it ran again with the cancel.
       const history = await handle.fetchHistory();
       const failedTasks = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
-      expect(failedTasks.map((e) => e.workflowTaskFailedEventAttributes!.cause)).toContain(1 /* WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND */);
+      expect(failedTasks.map((e) => e.workflowTaskFailedEventAttributes!.cause)).toContain(
+        1 /* WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND */,
+      );
     }
-    const handle = await temporal.client.workflow.start(racingCompletionWorkflow, { taskQueue, workflowId: plain, args: [resultOf(plain)] });
+    const handle = await temporal.client.workflow.start(racingCompletionWorkflow, {
+      taskQueue,
+      workflowId: plain,
+      args: [resultOf(plain)],
+    });
     await gates.get(plain).entered;
     gates.get(plain).release();
     expect((await handle.result()).outcome).toBe('succeeded');

@@ -31,7 +31,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(
     Array.from({ length: LEASE_SHARDS }, (_, shard) =>
-      temporal.client.workflow.getHandle(leaseRegistryWorkflowId(shard, leasePrefix)).terminate('test finished').catch(() => undefined),
+      temporal.client.workflow
+        .getHandle(leaseRegistryWorkflowId(shard, leasePrefix))
+        .terminate('test finished')
+        .catch(() => undefined),
     ),
   );
   await emulator?.close();
@@ -39,7 +42,14 @@ afterAll(async () => {
   await tracing?.shutdown();
 });
 
-const LIMITS = { maxAttemptsPerInstance: 3, taskTimeoutMs: 10_000, pollIntervalMinMs: 50, pollIntervalMaxMs: 200, busyWaitMs: 0, approvalTimeoutMs: 60_000 };
+const LIMITS = {
+  maxAttemptsPerInstance: 3,
+  taskTimeoutMs: 10_000,
+  pollIntervalMinMs: 50,
+  pollIntervalMaxMs: 200,
+  busyWaitMs: 0,
+  approvalTimeoutMs: 60_000,
+};
 
 it('joins the API request, the workflow, its activities and every vendor call in one trace, and logs carry the trace ID', async () => {
   const taskQueue = uniqueTaskQueue('trace');
@@ -49,7 +59,10 @@ it('joins the API request, the workflow, its activities and every vendor call in
     address: temporal.address,
     namespace: temporal.namespace,
     taskQueue,
-    ecpConfig: loadEcpConfig({ CPR_ECP_ENDPOINT: emulator.endpoint, CPR_ECP_PROTOCOL: 'http' }, { credentials: { accessKeyId: DEFAULT_ACCESS_KEY_ID, accessKeySecret: DEFAULT_ACCESS_KEY_SECRET } }),
+    ecpConfig: loadEcpConfig(
+      { CPR_ECP_ENDPOINT: emulator.endpoint, CPR_ECP_PROTOCOL: 'http' },
+      { credentials: { accessKeyId: DEFAULT_ACCESS_KEY_ID, accessKeySecret: DEFAULT_ACCESS_KEY_SECRET } },
+    ),
     metrics: createMetrics(),
     logger,
     tracing,
@@ -66,7 +79,9 @@ it('joins the API request, the workflow, its activities and every vendor call in
     const result = await temporal.client.workflow.getHandle(workflowId).result();
     expect(result.outcome).toBe('succeeded');
 
-    const root = await waitFor('the API request span', () => spans.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER && s.name === 'POST /v1/recoveries'));
+    const root = await waitFor('the API request span', () =>
+      spans.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER && s.name === 'POST /v1/recoveries'),
+    );
     const traceId = root.spanContext().traceId;
     expect(root.attributes['http.response.status_code']).toBe(202);
     const inTrace = (): ReadableSpan[] => spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
@@ -95,12 +110,19 @@ it('joins the API request, the workflow, its activities and every vendor call in
     expect(chain[chain.length - 1]).toBe('POST /v1/recoveries');
     for (const action of ['DescribeBackupFiles', 'DescribeAndroidInstances', 'DescribeTasks', 'RunCommand', 'DeleteBackupFile']) {
       const call = trace.find((s) => s.name === `ecp ${action}`);
-      expect({ action, rootedAtRequest: call ? ancestry(call).at(-1) : undefined }).toEqual({ action, rootedAtRequest: 'POST /v1/recoveries' });
+      expect({ action, rootedAtRequest: call ? ancestry(call).at(-1) : undefined }).toEqual({
+        action,
+        rootedAtRequest: 'POST /v1/recoveries',
+      });
     }
 
     // The vendor-call log line of RecoverApp carries the trace and its own span.
     const line = logLines.find((l) => l.vendorAction === 'RecoverApp' && l.workflowId === workflowId);
-    expect(line).toMatchObject({ trace_id: traceId, span_id: recover!.spanContext().spanId, requestId: recover!.attributes['cpr.vendor.request_id'] });
+    expect(line).toMatchObject({
+      trace_id: traceId,
+      span_id: recover!.spanContext().spanId,
+      requestId: recover!.attributes['cpr.vendor.request_id'],
+    });
   } finally {
     await api.close();
     await worker.stop();
@@ -110,11 +132,19 @@ it('joins the API request, the workflow, its activities and every vendor call in
 it('is off unless configured, and names the variable of a bad setting', () => {
   expect(loadTracingConfig({})).toBeUndefined();
   expect(loadTracingConfig({ OTEL_SERVICE_NAME: 'x' })).toBeUndefined();
-  expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({ exporter: 'otlp', protocol: 'http/protobuf' });
-  expect(loadTracingConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toEqual({ exporter: 'otlp', protocol: 'grpc' });
+  expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({
+    exporter: 'otlp',
+    protocol: 'http/protobuf',
+  });
+  expect(loadTracingConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toEqual({
+    exporter: 'otlp',
+    protocol: 'grpc',
+  });
   expect(loadTracingConfig({ OTEL_TRACES_EXPORTER: 'console' })).toEqual({ exporter: 'console', protocol: 'http/protobuf' });
   expect(loadTracingConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBeUndefined();
   expect(loadTracingConfig({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBeUndefined();
   expect(() => loadTracingConfig({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/OTEL_TRACES_EXPORTER: must be one of otlp, console, none/);
-  expect(() => loadTracingConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: must be http\/protobuf or grpc/);
+  expect(() => loadTracingConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toThrow(
+    /OTEL_EXPORTER_OTLP_PROTOCOL: must be http\/protobuf or grpc/,
+  );
 });
