@@ -14,7 +14,7 @@ import type { RecoveryResult } from '../../workflows/types';
 import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { waitFor } from '../harness/wait';
 import { createFixtureActivities } from './fixture-activities';
-import { racingCompletionWorkflow } from './fixture-workflows';
+import { finishOnSignalWorkflow, finishSignal, racingCompletionWorkflow } from './fixture-workflows';
 
 let temporal: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
@@ -220,4 +220,36 @@ it('counts each run once, with the outcome the server recorded, when a cancel ra
   expect(second.sinkCalls).toEqual({ started: 0, finished: 0 });
   expect(await counterValues(second.metrics)).toEqual({});
   expect(await counterValues(first.metrics)).toEqual(expected);
+});
+
+it('counts a run once when a worker restarts between its start and its end, on the worker whose task the server accepted', async () => {
+  const taskQueue = uniqueTaskQueue('exact-restart');
+  const gates = new Gates();
+  const workflowId = uniqueId('restart');
+  const before = await countingWorker(taskQueue, gates);
+  const handle = await before.worker.runUntil(async () => {
+    const started = await temporal.client.workflow.start(finishOnSignalWorkflow, { taskQueue, workflowId, args: [resultOf(workflowId)] });
+    await waitFor('the start to be counted', async () => (await before.metrics.recoveriesStarted.get()).values[0]?.value === 1);
+    return started;
+  });
+  await before.counts.settled();
+
+  // A new worker process (new identity) replays the start, which reports nothing, and runs the end.
+  const after = await countingWorker(taskQueue, gates);
+  await after.worker.runUntil(async () => {
+    await handle.signal(finishSignal);
+    expect((await handle.result()).outcome).toBe('succeeded');
+    await after.counts.settled();
+  });
+  expect(after.sinkCalls.started).toBe(0);
+  await waitFor(
+    'visibility to list the closed run',
+    async () => (await temporal.client.workflow.count(`TaskQueue = '${taskQueue}' AND CprOutcome = 'succeeded'`)).count === 1,
+  );
+  expect(await counterValues(before.metrics)).toEqual({ cpr_recoveries_started_total: 1 });
+  expect(await counterValues(after.metrics)).toEqual({
+    'cpr_recoveries_finished_total{outcome=succeeded}': 1,
+    'cpr_recovery_targets_total{status=verified,reason=}': 2,
+    'cpr_backups_total{result=released,reason=}': 1,
+  });
 });

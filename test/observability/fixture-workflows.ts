@@ -1,11 +1,12 @@
 // Stand-ins for the recovery workflow's notification points, so webhooks and the metrics sink are
 // tested through a real worker whatever stage the recovery workflow's own wiring is at.
-import { CancellationScope, isCancellation, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { CancellationScope, condition, defineSignal, isCancellation, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { Notifier } from '../../workflows/notify';
 import { SA_OUTCOME, type RecoveryResult } from '../../workflows/types';
 import type { FixtureActivities } from './fixture-activities';
 
 const { touchInstances } = proxyActivities<FixtureActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 1 } });
+export const finishSignal = defineSignal('finish');
 const { holdCompletion } = proxyLocalActivities<FixtureActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 1 } });
 
 export async function notifyingWorkflow(result: RecoveryResult, options: { awaitFinished: boolean }): Promise<RecoveryResult> {
@@ -48,4 +49,17 @@ export async function racingCompletionWorkflow(result: RecoveryResult): Promise<
   await CancellationScope.nonCancellable(() => notifier.finished(final));
   notifier.returning();
   return final;
+}
+
+/** Reports its start, then waits for `finish` (the test restarts the worker meanwhile) and returns the result. */
+export async function finishOnSignalWorkflow(result: RecoveryResult): Promise<RecoveryResult> {
+  const notifier = new Notifier();
+  let finish = false;
+  setHandler(finishSignal, () => void (finish = true));
+  void notifier.started();
+  await condition(() => finish);
+  upsertSearchAttributes([{ key: SA_OUTCOME, value: result.outcome }]);
+  await notifier.finished(result);
+  notifier.returning();
+  return result;
 }
