@@ -74,7 +74,15 @@ export function createConfirmedCounts(options: ConfirmedCountsOptions): Confirme
     const startedEventId = info.historyLength;
     const deadline = Date.now() + info.taskTimeoutMs + marginMs;
     for (let pause = 50; ; pause = Math.min(pause * 2, 2_000)) {
-      const events = await historyAround(options, info, kind, startedEventId + 2);
+      let events: HistoryEvent[];
+      try {
+        events = await historyAround(options, info, kind, startedEventId + 2);
+      } catch (err) {
+        // A server that does not answer for a moment (restart, failover): ask again until the deadline.
+        if (Date.now() > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        continue;
+      }
       const outcome = events.find((e) => eventId(e) === startedEventId + 1);
       if (outcome) {
         // Anything but WorkflowTaskCompleted by us (failed, timed out, another worker) means not ours to count.
@@ -86,8 +94,8 @@ export function createConfirmedCounts(options: ConfirmedCountsOptions): Confirme
         const attrs = events.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
         if (!attrs || Number(attrs.workflowTaskCompletedEventId) !== startedEventId + 1) return;
         const payload = attrs.result?.payloads?.[0];
-        if (payload && markCounted(`${kind}/${info.runId}`))
-          options.onFinished(defaultPayloadConverter.fromPayload<RecoveryResult>(payload));
+        const result = payload ? defaultPayloadConverter.fromPayload<unknown>(payload) : undefined;
+        if (isRecoveryResult(result) && markCounted(`${kind}/${info.runId}`)) options.onFinished(result);
         return;
       }
       if (Date.now() > deadline) return;
@@ -151,6 +159,11 @@ async function historyAround(
     if (kind === 'started' ? ids.some((id) => id >= lastEventId) : ids.some((id) => id <= lastEventId - 1)) break;
   } while (nextPageToken);
   return events;
+}
+
+function isRecoveryResult(value: unknown): value is RecoveryResult {
+  const v = value as Partial<RecoveryResult> | null | undefined;
+  return typeof v?.outcome === 'string' && Array.isArray(v.targets) && Array.isArray(v.backups);
 }
 
 function eventId(event: HistoryEvent): number {

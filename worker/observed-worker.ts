@@ -122,7 +122,11 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
       identity,
       sinks: { ...metricsSinks(counts), ...(tracing ? tracing.sinks : NO_WORKFLOW_SPANS) },
       // The tracing interceptor first: the log context and vendor-call spans run inside the activity's span.
-      interceptors: { activity: [...(tracing?.activityInterceptors ?? []), activityLogInterceptors] },
+      interceptors: {
+        activity: [...(tracing?.activityInterceptors ?? []), activityLogInterceptors],
+        // Activities' own client calls (lease registry updates) continue the activity's trace.
+        ...(tracing ? { client: { workflow: tracing.clientInterceptors } } : {}),
+      },
       webhooks,
     });
   } catch (err) {
