@@ -123,6 +123,15 @@ it('joins the API request, the workflow, its activities and every vendor call in
       span_id: recover!.spanContext().spanId,
       requestId: recover!.attributes['cpr.vendor.request_id'],
     });
+
+    // A caller's own trace is continued (W3C traceparent).
+    const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    expect((await api.call('GET', '/healthz', { headers: { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` } })).status).toBe(200);
+    const health = await waitFor('the health request span', () => spans.getFinishedSpans().find((s) => s.name === 'GET /healthz'));
+    expect({ traceId: health.spanContext().traceId, parent: health.parentSpanId }).toEqual({
+      traceId: callerTrace,
+      parent: '00f067aa0ba902b7',
+    });
   } finally {
     await api.close();
     await worker.stop();
