@@ -31,6 +31,8 @@ export interface CreateWorkerOptions {
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Hooks for the observability layer (metrics sinks, logging interceptors). */
   sinks?: WorkerOptions['sinks'];
+  /** Worker identity recorded in history; the metrics need it unique per process (worker/observed-worker.ts). */
+  identity?: string;
   interceptors?: WorkerOptions['interceptors'];
   /** The webhook activities (createWebhookActivities(loadWebhookConfig(env), hooks)); default: registered, off. */
   webhooks?: WebhookActivities;
@@ -61,6 +63,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     shutdownGraceTime: options.shutdownGraceTime,
     sinks: options.sinks,
     interceptors: options.interceptors,
+    ...(options.identity ? { identity: options.identity } : {}),
   });
 }
 

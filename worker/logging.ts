@@ -1,10 +1,13 @@
 // Structured logs for the worker: one pino logger that the Temporal SDK (workflow and activity `log`,
-// core logs), the vendor client hook and our own code all write through, with secrets redacted.
+// core logs), the vendor client hook and our own code all write through, with secrets redacted, and
+// with trace_id / span_id when a span is active (worker/tracing.ts; workflow log lines get them from the
+// Temporal tracing interceptors).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Level, type Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInterceptorsFactory, Next, ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import type { EcpCallEvent } from '../activities/ecp/call';
+import { traceLogFields } from './tracing';
 
 export type { PinoLogger };
 
@@ -42,15 +45,20 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
     {
       level: options.level ?? (process.env.CPR_LOG_LEVEL as Level | undefined) ?? 'info',
       base: { service: 'cloudphone-recovery', ...options.base },
+      // trace_id / span_id of the active span (API request, activity, vendor call) when tracing is on.
+      mixin: traceLogFields,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      formatters: secrets.length ? { log: (obj) => deepScrub(obj, scrub) as Record<string, unknown> } : undefined,
-      hooks: secrets.length
+      // Only when there are secrets to scrub (pino rejects `hooks: undefined`).
+      ...(secrets.length
         ? {
-            logMethod(args, method) {
-              method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+            formatters: { log: (obj: Record<string, unknown>) => deepScrub(obj, scrub) as Record<string, unknown> },
+            hooks: {
+              logMethod(this: PinoLogger, args: Parameters<PinoLogger['info']>, method: PinoLogger['info']) {
+                method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+              },
             },
           }
-        : undefined,
+        : {}),
     },
     options.destination,
   );

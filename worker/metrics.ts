@@ -3,16 +3,24 @@
 // Where each number comes from (the simplest place that is correct under retries and replay):
 // - vendor API calls and throttles: the typed client's `onCall` hook, one event per HTTP attempt;
 // - recoveries started / finished, targets verified / failed by reason, backups released / held:
-//   a workflow sink (`cprMetrics`, see workflows/notify.ts) fed by the recovery workflow at start and with
-//   its final RecoveryResult. Sinks run on the worker, never during replay, so a run is counted once
-//   even when its history is replayed on another worker; activity retries cannot double-count.
+//   the recovery workflow reports through a workflow sink (`cprMetrics`, see workflows/notify.ts) at
+//   start and in the task that returns its result; the worker counts a report only once the server's
+//   history shows that THIS worker's task was accepted, and counts the result the server recorded
+//   (worker/confirmed-counts.ts). A task the server rejected and ran again (a cancel racing the
+//   completion), a replay, or a restart therefore never counts a run twice, and the sum over all workers
+//   is exactly the number of runs (README, Observability).
 // Temporal SDK metrics (task latencies, slots, polls...) come from the SDK core's own exporter on a
 // separate port (`--sdk-metrics-port`), installed with the Runtime (worker/logging.ts).
 import { createServer, type Server } from 'node:http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { InjectedSinks } from '@temporalio/worker';
 import type { EcpCallEvent } from '../activities/ecp/call';
-import type { CprMetricsSinks, MetricsResult } from '../workflows/notify';
+import type { CprMetricsSinks } from '../workflows/notify';
+import type { RecoveryResult } from '../workflows/types';
+import type { ConfirmedCounts } from './confirmed-counts';
+
+/** The parts of a recovery's result the counters read. */
+export type CountedResult = Pick<RecoveryResult, 'outcome' | 'targets' | 'backups'>;
 
 export interface CprMetrics {
   registry: Registry;
@@ -27,7 +35,7 @@ export interface CprMetrics {
   /** Hook for `createEcpClient(config, { onCall })`. */
   onVendorCall(event: EcpCallEvent): void;
   recordStarted(): void;
-  recordResult(result: MetricsResult): void;
+  recordResult(result: CountedResult): void;
 }
 
 export function createMetrics(options: { registry?: Registry; processMetrics?: boolean } = {}): CprMetrics {
@@ -88,12 +96,15 @@ export function createMetrics(options: { registry?: Registry; processMetrics?: b
   };
 }
 
-/** Worker `sinks` option: the recovery workflow reports start and result through these. */
-export function metricsSinks(metrics: CprMetrics): InjectedSinks<CprMetricsSinks> {
+/**
+ * Worker `sinks` option: the recovery workflow reports its start and its end through these; each report
+ * is counted once the server confirms it (createConfirmedCounts with metrics.recordStarted/recordResult).
+ */
+export function metricsSinks(counts: ConfirmedCounts): InjectedSinks<CprMetricsSinks> {
   return {
     cprMetrics: {
-      recoveryStarted: { fn: () => metrics.recordStarted(), callDuringReplay: false },
-      recoveryFinished: { fn: (_info, result) => metrics.recordResult(result), callDuringReplay: false },
+      recoveryStarted: { fn: (info) => counts.report('started', info), callDuringReplay: false },
+      recoveryFinished: { fn: (info) => counts.report('finished', info), callDuringReplay: false },
     },
   };
 }

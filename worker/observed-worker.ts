@@ -1,13 +1,19 @@
 // The product worker as operators run it (worker/run.ts for `cpr worker` and worker/main.ts, the dev stack): createWorker plus the
 // observability layer: vendor-call metrics and logs through the client's onCall hook, activity log
-// context interceptors, the metrics sink fed by the recovery workflow, and the webhook activities.
-import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
+// context interceptors, the metrics sink fed by the recovery workflow (counted once the server confirms
+// the report, worker/confirmed-counts.ts), tracing when started (worker/tracing.ts), and the webhook activities.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { NativeConnection, bundleWorkflowCode, type InjectedSinks } from '@temporalio/worker';
 import type { TLSConfig } from '@temporalio/client';
 import { createEcpClient, type EcpConfig } from '../activities/ecp';
 import type { CustomChecks } from '../activities';
 import { createWebhookActivities, type WebhookConfig } from '../activities/webhooks';
 import { PinoTemporalLogger, activityLogInterceptors, logVendorCall, type PinoLogger } from './logging';
 import { metricsSinks, type CprMetrics } from './metrics';
+import { createConfirmedCounts, type ConfirmedCounts } from './confirmed-counts';
+import { workerTracing, type Tracing } from './tracing';
 import type { WorkerConfig } from './config';
 import { createWorker, type CreateWorkerOptions } from './create-worker';
 
@@ -24,9 +30,26 @@ export interface ObservedWorkerOptions {
   customChecks?: CustomChecks;
   /** Prebuilt workflow bundle (`npm run bundle`); otherwise bundled at start. */
   workflowBundlePath?: string;
-  /** The rest of createWorker's tuning (rate limits, concurrency, grace time). */
-  tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime'>;
+  /** The rest of createWorker's tuning (rate limits, concurrency, grace time, lease registry IDs). */
+  tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime' | 'leases'>;
+  /** Tracing started in this process (startTracing); workflows, activities and vendor calls become spans. */
+  tracing?: Tracing;
 }
+
+/**
+ * A worker identity unique to this process: the recovery counters compare it with the identity the
+ * server recorded (worker/confirmed-counts.ts). The SDK default `pid@host` repeats across containers
+ * (pid 1, shared host names), so a random suffix is added.
+ */
+export function uniqueWorkerIdentity(): string {
+  return `${process.pid}@${hostname()}/${randomUUID().slice(0, 8)}`;
+}
+
+/** A class name of the OpenTelemetry workflow interceptors, present in a bundle built with them. */
+const WORKFLOW_TRACING_MARK = 'OpenTelemetryInboundInterceptor';
+
+/** Pending count confirmations get this long after the worker stopped, before the connection closes. */
+const CONFIRMATION_GRACE_MS = 5_000;
 
 /** The parts of the options that come from the worker configuration (env / CPR_WORKER_CONFIG_FILE). */
 export function optionsFromConfig(config: WorkerConfig): Pick<ObservedWorkerOptions, 'taskQueue' | 'customChecks' | 'workflowBundlePath' | 'tuning'> {
@@ -63,13 +86,28 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
     },
   });
   const webhooks = createWebhookActivities(options.webhooks, { onDelivery: (result) => options.metrics.webhookDeliveries.inc({ result }) });
+  const identity = uniqueWorkerIdentity();
+  const countsLog = options.logger.child({ component: 'metrics' });
+  const counts = createConfirmedCounts({
+    workflowService: connection.workflowService,
+    namespace: options.namespace,
+    identity,
+    onStarted: () => options.metrics.recordStarted(),
+    onFinished: (result) => options.metrics.recordResult(result),
+    onError: (err, report) => countsLog.warn({ err, ...report }, 'recovery report not counted: history unreadable'),
+  });
+  const tracing = options.tracing ? workerTracing(options.tracing) : undefined;
   let worker;
   try {
+    if (tracing && options.workflowBundlePath && !(await readFile(options.workflowBundlePath, 'utf8')).includes(WORKFLOW_TRACING_MARK)) {
+      options.logger.warn({ workflowBundle: options.workflowBundlePath }, 'tracing is on but the workflow bundle has no tracing interceptors (build it with `npm run bundle -- --tracing`): activities and vendor calls are traced, workflows are not');
+    }
     // Bundled here so webpack's report goes to the log, not the operator's terminal.
     const workflowBundle = options.workflowBundlePath
       ? { codePath: options.workflowBundlePath }
       : await bundleWorkflowCode({
           workflowsPath: require.resolve('../workflows'),
+          ...(tracing ? { workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),
           logger: new PinoTemporalLogger(options.logger.child({ component: 'bundler' }, { level: 'warn' })),
         });
     worker = await createWorker({
@@ -81,15 +119,24 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
       ...(options.customChecks ? { customChecks: options.customChecks } : {}),
       shutdownGraceTime: '10 seconds',
       ...options.tuning,
-      sinks: metricsSinks(options.metrics),
-      interceptors: { activity: [activityLogInterceptors] },
+      identity,
+      sinks: { ...metricsSinks(counts), ...(tracing ? tracing.sinks : NO_WORKFLOW_SPANS) },
+      // The tracing interceptor first: the log context and vendor-call spans run inside the activity's span.
+      interceptors: {
+        activity: [...(tracing?.activityInterceptors ?? []), activityLogInterceptors],
+        // Activities' own client calls (lease registry updates) continue the activity's trace.
+        ...(tracing ? { client: { workflow: tracing.clientInterceptors } } : {}),
+      },
       webhooks,
     });
   } catch (err) {
     await connection.close();
     throw err;
   }
-  const done = worker.run().finally(() => connection.close());
+  const done = worker.run().finally(async () => {
+    await settledWithin(counts, CONFIRMATION_GRACE_MS);
+    await connection.close();
+  });
   return {
     done,
     async stop() {
@@ -97,4 +144,12 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
       await done;
     },
   };
+}
+
+/** A bundle built with tracing, run with tracing off: its workflow spans are dropped here, silently. */
+const NO_WORKFLOW_SPANS = { exporter: { export: { fn: () => undefined, callDuringReplay: false } } } as unknown as InjectedSinks<Record<string, never>>;
+
+function settledWithin(counts: ConfirmedCounts, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([counts.settled(), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
 }

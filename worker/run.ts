@@ -2,7 +2,8 @@
 // secrets redacted, the Temporal runtime, the metrics servers, the observed worker, and an orderly stop
 // on SIGTERM/SIGINT (stop polling, give running activities shutdownGraceTimeMs, close the metrics server).
 // Each edge resolves the settings (flags, environment); only the log level still defaults to
-// CPR_LOG_LEVEL inside createLogger (worker/logging.ts).
+// CPR_LOG_LEVEL inside createLogger (worker/logging.ts), and tracing reads the standard OTEL_* variables
+// itself, as every OpenTelemetry SDK does (worker/tracing.ts).
 import type { TLSConfig } from '@temporalio/client';
 import { describeEcpConfig, type EcpConfig } from '../activities/ecp';
 import type { WebhookConfig } from '../activities/webhooks';
@@ -10,6 +11,7 @@ import type { WorkerConfig } from './config';
 import { createLogger, installTemporalRuntime } from './logging';
 import { createMetrics, serveMetrics } from './metrics';
 import { optionsFromConfig, startObservedWorker } from './observed-worker';
+import { startTracing } from './tracing';
 import { waitForSignal } from './signals';
 
 export interface WorkerProcessSettings {
@@ -36,9 +38,18 @@ export async function runWorkerProcess(settings: WorkerProcessSettings): Promise
   const logger = createLogger({ secrets: settings.secrets });
   installTemporalRuntime({ logger, ...(ports.sdkPort ? { sdkMetricsBindAddress: `${ports.host}:${ports.sdkPort}` } : {}), shutdownSignals: [] });
   const metrics = createMetrics({ processMetrics: true });
+  const tracing = startTracing();
   const metricsServer = ports.port ? await serveMetrics(metrics.registry, { port: ports.port, host: ports.host }) : undefined;
   try {
-    const worker = await startObservedWorker({ ...temporal, ecpConfig, metrics, logger, ...(webhooks ? { webhooks } : {}), ...optionsFromConfig(config) });
+    const worker = await startObservedWorker({
+      ...temporal,
+      ecpConfig,
+      metrics,
+      logger,
+      ...(webhooks ? { webhooks } : {}),
+      ...(tracing ? { tracing } : {}),
+      ...optionsFromConfig(config),
+    });
     logger.info(
       {
         temporal: temporal.address,
@@ -48,6 +59,7 @@ export async function runWorkerProcess(settings: WorkerProcessSettings): Promise
         metrics: metricsServer?.url,
         sdkMetrics: ports.sdkPort ? `http://${ports.host}:${ports.sdkPort}/metrics` : undefined,
         webhooks: webhooks ? new URL(webhooks.url).host : undefined,
+        tracing: tracing ? 'on' : 'off',
       },
       `cpr worker polling task queue '${config.taskQueue}'`,
     );
@@ -64,5 +76,6 @@ export async function runWorkerProcess(settings: WorkerProcessSettings): Promise
     return signal ? 0 : 1;
   } finally {
     await metricsServer?.close();
+    await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace export did not finish'));
   }
 }

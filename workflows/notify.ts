@@ -7,19 +7,17 @@
 // else; with webhooks on, one activity per event (about 10 per run).
 import { CancellationScope, condition, log, proxyActivities, proxyLocalActivities, proxySinks, workflowInfo, type Sinks } from '@temporalio/workflow';
 import type { WebhookActivities, WebhookEvent } from '../activities/webhooks';
-import type { BackupOutcome, Phase, RecoveryResult, StatusCounts, TargetResult } from './types';
+import type { BackupOutcome, Phase, RecoveryResult, StatusCounts } from './types';
 
-/** What the recovery workflow reports to worker/metrics.ts. Plain data only (sink args are copied). */
-export interface MetricsResult {
-  outcome: RecoveryResult['outcome'];
-  targets: Pick<TargetResult, 'status' | 'reason'>[];
-  backups: Pick<BackupOutcome, 'released' | 'keptBecause'>[];
-}
-
+/**
+ * What the recovery workflow reports to worker/metrics.ts. The reports carry no data: the worker counts
+ * a report only after the server's history shows the reporting task was accepted, and reads the result
+ * from the server (worker/confirmed-counts.ts). Sink arguments of older bundles are ignored.
+ */
 export interface CprMetricsSinks extends Sinks {
   cprMetrics: {
     recoveryStarted(): void;
-    recoveryFinished(result: MetricsResult): void;
+    recoveryFinished(): void;
   };
 }
 
@@ -86,7 +84,7 @@ export class Notifier {
       });
   }
 
-  /** Call once when the run starts (before preflight). */
+  /** Call once when the run starts (before preflight); counted once the reporting task is accepted. */
   started(): Promise<void> {
     metricsSafe(() => cprMetrics.recoveryStarted());
     return this.send({ type: 'recovery.started' });
@@ -109,13 +107,6 @@ export class Notifier {
    * FLUSH_TIMEOUT, one timer, only when webhooks are on) for earlier events still being retried.
    */
   async finished(result: RecoveryResult): Promise<void> {
-    metricsSafe(() =>
-      cprMetrics.recoveryFinished({
-        outcome: result.outcome,
-        targets: result.targets.map((t) => ({ status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
-        backups: result.backups.map((b) => ({ released: b.released, ...(b.keptBecause ? { keptBecause: b.keptBecause } : {}) })),
-      }),
-    );
     void this.send({
       type: 'recovery.finished',
       outcome: result.outcome,
@@ -124,5 +115,14 @@ export class Notifier {
     });
     if (!(await this.webhooksOn())) return;
     await CancellationScope.nonCancellable(() => condition(() => this.inFlight === 0, FLUSH_TIMEOUT));
+  }
+
+  /**
+   * Call synchronously right before `return result`, with nothing awaited in between: the metrics
+   * count this report only if the workflow task that makes it is the one that completes the run (the
+   * worker checks the history; see worker/confirmed-counts.ts). Not a command, so replay-safe anywhere.
+   */
+  returning(): void {
+    metricsSafe(() => cprMetrics.recoveryFinished());
   }
 }

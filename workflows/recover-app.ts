@@ -74,9 +74,11 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
   run.setPhase('done');
   announceEnd(run);
   const result = run.result(workflowNow());
-  // Never throws: feeds the worker's metrics and waits (bounded) for webhook deliveries still retrying.
+  // Never throws: sends the result webhook and waits (bounded) for deliveries still retrying.
   await CancellationScope.nonCancellable(() => run.notifier.finished(result));
   await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+  // Metrics count this report only from the task that completes the run: nothing awaited after it.
+  run.notifier.returning();
   return result;
 }
 

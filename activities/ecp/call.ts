@@ -2,6 +2,7 @@ import OpenApiClient, { Config, OpenApiRequest, Params } from '@alicloud/openapi
 import OpenApiUtil from '@alicloud/openapi-util';
 import { RuntimeOptions } from '@alicloud/tea-util';
 import Credential from '@alicloud/credentials';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { EcpConfig } from './config';
 import { classifyError, EcpError } from './errors';
 import type { EcpErrorKind } from './types';
@@ -47,6 +48,8 @@ export interface EcpHooks {
 export type CallApi = (action: EcpAction, query: WireQuery) => Promise<CallResult>;
 
 const API_VERSION = '2023-09-30';
+/** Same scope as worker/tracing.ts TRACER_NAME (not imported: the vendor client does not depend on the worker). */
+const tracer = trace.getTracer('cloudphone-recovery');
 
 function buildClient(cfg: EcpConfig): OpenApiClient {
   const c = cfg.credentials;
@@ -85,38 +88,46 @@ export function createCallApi(cfg: EcpConfig, hooks: EcpHooks = {}): CallApi {
     }
   };
 
-  return async (action, query) => {
-    const params = new Params({
-      action,
-      version: API_VERSION,
-      protocol: 'HTTPS',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
-    const request = new OpenApiRequest({ query: OpenApiUtil.query(stripUndefined(query)) });
-    const started = performance.now();
-    try {
-      const res: unknown = await client.callApi(params, request, runtime);
-      const body = extractBody(res);
-      const requestId = typeof body.RequestId === 'string' ? body.RequestId : headerRequestId(res);
-      emit({ action, durationMs: performance.now() - started, outcome: 'ok', requestId });
-      return { body, requestId };
-    } catch (err) {
-      const e = err instanceof EcpError ? err : classifyError(action, err, secrets);
-      emit({
+  // One span per call attempt (a no-op unless tracing is on, worker/tracing.ts): the action, the vendor's
+  // request ID and the outcome (ok, throttled or the error kind), as a child of the running activity.
+  return (action, query) =>
+    tracer.startActiveSpan(`ecp ${action}`, { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'alibaba-cloud', 'rpc.service': 'eds-aic', 'rpc.method': action, 'cpr.vendor.action': action } }, async (span) => {
+      const params = new Params({
         action,
-        durationMs: performance.now() - started,
-        outcome: e.kind,
-        code: e.code,
-        ...(e.requestId ? { requestId: e.requestId } : {}),
+        version: API_VERSION,
+        protocol: 'HTTPS',
+        pathname: '/',
+        method: 'POST',
+        authType: 'AK',
+        style: 'RPC',
+        reqBodyType: 'formData',
+        bodyType: 'json',
       });
-      throw e;
-    }
-  };
+      const request = new OpenApiRequest({ query: OpenApiUtil.query(stripUndefined(query)) });
+      const started = performance.now();
+      try {
+        const res: unknown = await client.callApi(params, request, runtime);
+        const body = extractBody(res);
+        const requestId = typeof body.RequestId === 'string' ? body.RequestId : headerRequestId(res);
+        span.setAttributes({ 'cpr.vendor.request_id': requestId, 'cpr.vendor.outcome': 'ok' });
+        emit({ action, durationMs: performance.now() - started, outcome: 'ok', requestId });
+        return { body, requestId };
+      } catch (err) {
+        const e = err instanceof EcpError ? err : classifyError(action, err, secrets);
+        span.setAttributes({ 'cpr.vendor.outcome': e.kind, ...(e.code ? { 'cpr.vendor.code': e.code } : {}), ...(e.requestId ? { 'cpr.vendor.request_id': e.requestId } : {}) });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: e.code ?? e.kind });
+        emit({
+          action,
+          durationMs: performance.now() - started,
+          outcome: e.kind,
+          code: e.code,
+          ...(e.requestId ? { requestId: e.requestId } : {}),
+        });
+        throw e;
+      } finally {
+        span.end();
+      }
+    });
 }
 
 function stripUndefined(query: WireQuery): Record<string, WireScalar | readonly string[]> {

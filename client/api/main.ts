@@ -7,6 +7,7 @@ import { waitForSignal } from '../../worker/signals';
 import { TASK_QUEUE } from '../../workflows/types';
 import { authFromEnv, type ApiToken } from './api-tokens';
 import { buildApi, createApiLogger } from './server';
+import { startTracing } from '../../worker/tracing';
 
 type Env = Record<string, string | undefined>;
 
@@ -49,6 +50,8 @@ export class ApiListenError extends Error {
  * then closes the server and the Temporal connection. Each edge resolves the configuration and the target.
  */
 export async function serveApi(config: ApiConfig, target: TemporalTarget): Promise<void> {
+  // Off unless the standard OTEL_* variables ask for it (worker/tracing.ts); requests become root spans.
+  const tracing = startTracing();
   const { client, close } = await connectClient(target);
   const logger = createApiLogger({ level: config.logLevel });
   const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), tokens: config.tokens, sessionSecret: config.sessionSecret, allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger });
@@ -69,6 +72,7 @@ export async function serveApi(config: ApiConfig, target: TemporalTarget): Promi
   logger.info({ signal }, 'shutting down');
   await app.close();
   await close();
+  await tracing?.shutdown();
 }
 
 async function main(): Promise<void> {

@@ -17,6 +17,8 @@ import { registerScheduleRoutes } from './schedules';
 import { RouteTable } from './routes';
 import { registerSchemaRoutes } from './schemas-route';
 import { healthBody } from './schemas';
+import { traceApiRequests } from '../tracing';
+import { withClientTracing } from '../../worker/tracing';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const HEALTH_DEADLINE_MS = 2_000;
@@ -45,7 +47,8 @@ export function createApiLogger(options: { level?: string; destination?: Destina
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const { client } = options;
+  // With tracing on, the client's starts continue the request's trace (client/tracing.ts).
+  const client = withClientTracing(options.client);
   const auth = createAuth(options);
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
 
@@ -59,6 +62,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     // Workflow IDs of schedule runs contain ':'; keep paths case-sensitive and free of surprises.
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, maxParamLength: 300 },
   });
+  traceApiRequests(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
