@@ -95,25 +95,28 @@ export function buildProgram(): Command {
 
   program
     .command('status')
-    .description('show one recovery: state, backups, snapshots and a per-instance table with reasons')
-    .argument('<id>', 'workflow ID of the recovery')
+    .description('show one recovery (backups, snapshots, per-instance table) or migration (waves, window, per-child counts)')
+    .argument('<id>', 'workflow ID of the recovery or migration')
     .action((id: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).statusCommand(id, ctx)));
 
   program
     .command('list')
-    .description('list recoveries, filtered by backup, phase, run status or outcome')
-    .option('--backup <id>', 'only recoveries of this backup file ID')
-    .option('--phase <phase>', 'preflight | lease | protect | recover | poll | verify | release | done')
+    .description('list recoveries and migrations, filtered by kind, backup, phase, run status, outcome or schedule')
+    .option('--kind <kind>', 'recovery | migration (default both)')
+    .option('--backup <id>', 'only runs of this backup file ID')
+    .option('--phase <phase>', 'validate | preflight | lease | protect | recover | poll | verify | release | done (recoveries only)')
     .option('--status <status>', 'running | completed | failed | canceled | terminated | timedout')
     .option('--outcome <outcome>', 'succeeded | partial | failed | cancelled')
+    .option('--schedule <id>', 'only runs this schedule started')
     .option('--limit <n>', 'at most this many (default 50)')
     .action((opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).listCommand(opts, ctx)));
 
   program
     .command('cancel')
-    .description('cancel a recovery gracefully (in-flight targets finish or are marked cancelled; the backup is kept)')
+    .description('cancel a recovery or migration gracefully (in-flight targets finish or are marked cancelled; backups are kept)')
     .argument('<id>', 'workflow ID')
-    .action((id: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).cancelCommand(id, ctx)));
+    .option('--reason <text>', 'why, for the audit trail (migrations)')
+    .action((id: string, opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).cancelCommand(id, opts, ctx)));
 
   program
     .command('approve')
@@ -125,20 +128,27 @@ export function buildProgram(): Command {
 
   program
     .command('pause')
-    .description('pause a recovery between chunks (nothing new is submitted)')
+    .description('pause a recovery between chunks or a migration between children (nothing new is submitted)')
     .argument('<id>', 'workflow ID')
     .option('--reason <text>', 'why, for the audit trail')
     .action((id: string, opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).pauseCommand(id, opts, ctx)));
 
   program
     .command('resume')
-    .description('resume a paused recovery')
+    .description('resume a paused recovery or migration')
     .argument('<id>', 'workflow ID')
     .action((id: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).resumeCommand(id, ctx)));
 
   program
+    .command('window')
+    .description('change how many recoveries a migration runs at once')
+    .argument('<id>', 'workflow ID of the migration')
+    .argument('<n>', 'recoveries at once')
+    .action((id: string, n: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).windowCommand(id, n, ctx)));
+
+  program
     .command('report')
-    .description('print the per-instance report of a recovery as JSON or CSV')
+    .description('print the per-instance report of a recovery or a finished migration as JSON or CSV')
     .argument('<id>', 'workflow ID')
     .option('--format <format>', 'json | csv', 'json')
     .option('--out <file>', 'write to a file instead of stdout')
