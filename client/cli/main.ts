@@ -2,7 +2,7 @@
 // non-zero exit code (2 = bad input, nothing started; see errors.ts for the others).
 import { Command, CommanderError, Option } from 'commander';
 import { createContext, type CliContext, type GlobalFlags } from './context';
-import { describeCliError, EXIT } from './errors';
+import { describeCliError, EXIT, formatCliError, usageError } from './errors';
 
 type Action = (ctx: CliContext) => Promise<number>;
 
@@ -14,7 +14,20 @@ function run(cmd: Command, body: Action): Promise<void> {
   });
 }
 
-export function buildProgram(): Command {
+/** Whether the command line asks for JSON output; known before commander parsed it, for its own errors. */
+export function wantsJson(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return false;
+    if ((arg === '-o' || arg === '--output') && argv[i + 1] === 'json') return true;
+    if (arg === '--output=json' || arg === '-ojson') return true;
+  }
+  return false;
+}
+
+export function buildProgram(json = false): Command {
+  // Commander's usage errors, in the format the operator asked for.
+  const outputError = (text: string, write: (s: string) => void): void => write(json ? formatCliError(usageError(text), true) : text.split('\n')[0] + '\n');
   const program = new Command()
     .name('cpr')
     .description('Cloud Phone app recovery: restore app backups onto instances, verify them, then release the backup')
@@ -24,7 +37,7 @@ export function buildProgram(): Command {
     .addOption(new Option('-o, --output <format>', 'output of read commands').choices(['text', 'json']).default('text'))
     .showSuggestionAfterError(false)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+    .configureOutput({ outputError });
 
   // ---- servers ---------------------------------------------------------------------------------------
   program
@@ -219,13 +232,14 @@ export function buildProgram(): Command {
     .action((id: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./schedule')).scheduleDelete(id, ctx)));
 
   for (const cmd of [program, ...program.commands, ...schedule.commands]) {
-    cmd.exitOverride().configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+    cmd.exitOverride().configureOutput({ outputError });
   }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const json = wantsJson(argv);
+  const program = buildProgram(json);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
@@ -237,7 +251,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.invalidInput;
     }
     const reported = describeCliError(err);
-    process.stderr.write(`${reported.lines.join('\n')}\n`);
+    process.stderr.write(formatCliError(reported, json));
     return reported.exitCode;
   }
 }
