@@ -54,7 +54,7 @@ export function registerMigrationRoutes({ routes, client, taskQueue }: ApiDeps):
       'Targets run in recoverApp children of `options.itemsPerChild` targets, `options.maxConcurrentChildren` at a time, in waves that pause when a wave fails more than `options.waves.pauseOnFailureRate`.',
     tags: MIGRATIONS,
     bodyDoc: startMigrationBodyDoc,
-    responses: { 202: { description: 'Started', schema: startedMigrationBody }, ...errorResponses(400, 401, 409, 413, 503) },
+    responses: { 202: { description: 'Started', schema: startedMigrationBody }, ...errorResponses(400, 401, 409, 413, 415, 503) },
     handler: async ({ request, reply }) => {
       const { migrationId, plan } = splitMigrationId(request.body);
       const started = await startMigration(client, plan, { taskQueue, ...(migrationId !== undefined ? { migrationId } : {}) });

@@ -291,13 +291,14 @@ export const scheduleBackfilledBody = z.object({ scheduleId: z.string(), backfil
 export const healthBody = z.object({ status: z.enum(['ok', 'unavailable']), temporal: z.enum(['reachable', 'unreachable']) });
 
 /** The usual error responses of an authenticated route. */
-export function errorResponses(...codes: (400 | 401 | 404 | 409 | 413 | 503)[]): Record<number, { description: string; schema: typeof errorBody }> {
+export function errorResponses(...codes: (400 | 401 | 404 | 409 | 413 | 415 | 503)[]): Record<number, { description: string; schema: typeof errorBody }> {
   const text: Record<number, string> = {
     400: 'Invalid input: `issues` names each field and the rule it broke; nothing was started',
     401: 'Missing or wrong bearer token',
     404: 'No such recovery',
     409: 'The run refuses the request in its current state (`message` says why)',
-    413: 'Body larger than the limit',
+    413: 'Body larger than the limit (the message states it)',
+    415: 'Body sent with a Content-Type other than application/json',
     503: 'Temporal or a worker did not answer in time',
   };
   return Object.fromEntries(codes.map((c) => [c, { description: text[c]!, schema: errorBody }]));
