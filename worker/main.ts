@@ -4,6 +4,7 @@
 // then exit 0; workflows resume on another worker.
 import { loadEcpConfig } from '../activities/ecp';
 import { loadWebhookConfig } from '../activities/webhooks';
+import { DEFAULT_TEMPORAL_ADDRESS, resolveTemporalTarget } from '../client/cli/connection';
 import { loadWorkerConfig } from './config';
 import { runWorkerProcess, SECRET_VARIABLES } from './run';
 
@@ -11,8 +12,17 @@ async function main(): Promise<number> {
   const env = process.env;
   const config = loadWorkerConfig(env);
   const webhooks = loadWebhookConfig(env);
+  // The worker's own settings (CPR_TEMPORAL_*, its config file) win; otherwise the temporal.toml profile
+  // and the TEMPORAL_* variables (address, namespace, API key, TLS), as for the CLI and the API.
+  const temporal = resolveTemporalTarget(
+    {
+      ...(config.temporalAddress !== DEFAULT_TEMPORAL_ADDRESS ? { address: config.temporalAddress } : {}),
+      ...(config.namespace !== 'default' ? { namespace: config.namespace } : {}),
+    },
+    env,
+  );
   return runWorkerProcess({
-    temporal: { address: config.temporalAddress, namespace: config.namespace },
+    temporal,
     config,
     ecpConfig: loadEcpConfig(env),
     ...(webhooks ? { webhooks } : {}),

@@ -17,7 +17,8 @@ import { invalidInputFailure } from './failures';
 import { runSettingsForUnfrozenInput } from './freeze';
 import type { RecoverAppInput } from './input';
 import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationOptions, type MigrationPlanInput } from './plan';
-import { RECOVER_APP_WORKFLOW, recoveryStartSearchAttributes, type RecoveryResult } from './types';
+import { MIGRATION_KIND, RECOVER_APP_WORKFLOW, recoveryStartSearchAttributes, type RecoveryResult } from './types';
+import { announceMigrationOutcome, markKindBeforeValidation } from './visibility';
 import { buildSchedule, type Chunk } from './bulk/chunks';
 import { cancelMigrationUpdate, migrationProgressQuery, pauseUpdate, resumeUpdate, setWindowUpdate } from './bulk/messages';
 import { MigrationTracker, initialSnapshot, type TrackerSnapshot } from './bulk/tracker';
@@ -122,7 +123,9 @@ export async function bulkMigration(input: BulkMigrationInput): Promise<Migratio
   }
   finished = true;
   await condition(allHandlersFinished);
-  return tracker.result(migrationId);
+  const result = tracker.result(migrationId);
+  announceMigrationOutcome(result.outcome);
+  return result;
 }
 
 function start(input: BulkMigrationInput): { options: MigrationOptions; remaining: Chunk[]; tracker: MigrationTracker } {
@@ -130,6 +133,8 @@ function start(input: BulkMigrationInput): { options: MigrationOptions; remainin
     const { options, remaining, tracker } = input.continuation;
     return { options, remaining, tracker: new MigrationTracker(tracker) };
   }
+  // Marked first, so a plan rejected here still lists as a failed migration.
+  markKindBeforeValidation(MIGRATION_KIND);
   const parsed = parseMigrationPlan(input);
   if (!parsed.ok) {
     throw invalidInputFailure('invalid migration plan', parsed.issues);

@@ -28,7 +28,8 @@ import { releaseVerifiedBackups } from './phases/release';
 import { announceEnd, announceStart, refreshDetails } from './phases/report';
 import { workflowNow } from './clock';
 import { RecoveryRun } from './recovery-run';
-import { approveReleaseUpdate, pauseUpdate, progressQuery, resumeUpdate, type RecoveryResult } from './types';
+import { RECOVERY_KIND, approveReleaseUpdate, pauseUpdate, progressQuery, resumeUpdate, type RecoveryResult } from './types';
+import { markKindBeforeValidation } from './visibility';
 
 export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult> {
   const root = CancellationScope.current();
@@ -36,7 +37,9 @@ export async function recoverApp(input: RecoverAppInput): Promise<RecoveryResult
   const ref: { plan?: FrozenRecoveryPlan } = {};
   registerHandlers(run, root, ref);
 
-  // 0. Validate: bad input fails fast, before anything is touched.
+  // 0. Validate: bad input fails fast, before anything is touched (but after the run is marked as a
+  // recovery, so a rejected run is listed with its field errors).
+  markKindBeforeValidation(RECOVERY_KIND);
   const plan = (ref.plan = validate(input));
   run.load(plan);
   announceStart(run);

@@ -166,6 +166,12 @@ export const SEARCH_ATTRIBUTES = [SA_BACKUP_FILE_IDS, SA_PHASE, SA_OUTCOME, SA_T
 
 /** CprKind of a recovery run (lists filter on it). */
 export const RECOVERY_KIND = 'recovery';
+/** CprKind of a bulk migration run. */
+export const MIGRATION_KIND = 'migration';
+export const RUN_KINDS = [RECOVERY_KIND, MIGRATION_KIND] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+/** CprPhase of a recovery whose input is being validated: a run rejected there ends Failed in this phase. */
+export const VALIDATE_PHASE = 'validate';
 
 /**
  * The search attributes a recovery starts with, whoever starts it: the client service, a parent

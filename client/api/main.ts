@@ -1,12 +1,12 @@
 // `tsx client/api/main.ts`: the HTTP API as a process. Configuration from the environment:
 //   CPR_API_TOKEN and/or CPR_API_TOKENS_FILE (one is required unless CPR_API_ALLOW_NO_AUTH=1), CPR_API_SESSION_SECRET, CPR_API_PORT (8080), CPR_API_HOST (127.0.0.1),
-//   CPR_API_TASK_QUEUE (cloudphone-recovery), CPR_API_LOG_LEVEL (info),
-//   CPR_TEMPORAL_ADDRESS / CPR_TEMPORAL_NAMESPACE (and the TEMPORAL_* connection variables).
+//   CPR_API_TASK_QUEUE (cloudphone-recovery), CPR_API_LOG_LEVEL (info), CPR_API_CORS_ORIGINS (none),
+//   CPR_TEMPORAL_ADDRESS / CPR_TEMPORAL_NAMESPACE over the temporal.toml profile and TEMPORAL_* variables.
 import { connectClient, resolveTemporalTarget, type TemporalTarget } from '../cli/connection';
 import { waitForSignal } from '../../worker/signals';
 import { TASK_QUEUE } from '../../workflows/types';
 import { authFromEnv, type ApiToken } from './api-tokens';
-import { buildApi, createApiLogger } from './server';
+import { buildApi, createApiLogger, parseCorsOrigins } from './server';
 import { startTracing } from '../../worker/tracing';
 
 type Env = Record<string, string | undefined>;
@@ -20,6 +20,8 @@ export interface ApiConfig {
   host: string;
   taskQueue: string;
   logLevel: string;
+  /** Browser origins allowed to call the API (CORS); empty = CORS off. */
+  corsOrigins: string[];
 }
 
 export function loadApiConfig(env: Env): ApiConfig {
@@ -37,7 +39,8 @@ export function loadApiConfig(env: Env): ApiConfig {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(taskQueue)) throw new Error('CPR_API_TASK_QUEUE must be a task queue name');
   const logLevel = env.CPR_API_LOG_LEVEL ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new Error('CPR_API_LOG_LEVEL must be a pino level');
-  return { ...(token ? { token } : {}), ...auth, allowNoAuth, port, host, taskQueue, logLevel };
+  const corsOrigins = parseCorsOrigins(env.CPR_API_CORS_ORIGINS);
+  return { ...(token ? { token } : {}), ...auth, allowNoAuth, port, host, taskQueue, logLevel, corsOrigins };
 }
 
 /** Why the API could not listen, in words an operator can act on (the port and host name their settings). */
@@ -54,7 +57,7 @@ export async function serveApi(config: ApiConfig, target: TemporalTarget): Promi
   const tracing = startTracing();
   const { client, close } = await connectClient(target);
   const logger = createApiLogger({ level: config.logLevel });
-  const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), tokens: config.tokens, sessionSecret: config.sessionSecret, allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger });
+  const app = await buildApi({ client, ...(config.token ? { token: config.token } : {}), tokens: config.tokens, sessionSecret: config.sessionSecret, allowNoAuth: config.allowNoAuth, taskQueue: config.taskQueue, logger, corsOrigins: config.corsOrigins });
   if (!config.token && !config.tokens) logger.warn('serving WITHOUT authentication (CPR_API_ALLOW_NO_AUTH=1): local development only');
 
   try {

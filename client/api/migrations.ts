@@ -13,6 +13,8 @@ import {
   startMigration,
 } from '../service/migrations';
 import { reasonRequestSchema } from '../service/control';
+import { buildListQuery, listRuns } from '../service/list';
+import { MIGRATION_KIND } from '../../workflows/types';
 import { InvalidInputError } from '../service/errors';
 import { workflowIdSchema } from '../service/ids';
 import { reportContentType } from '../service/report';
@@ -22,7 +24,9 @@ import {
   emptyBody,
   errorResponses,
   idParams,
+  listQuery,
   migrationBody,
+  migrationListBody,
   migrationLinksBody,
   pausedBody,
   reportQuery,
@@ -50,7 +54,7 @@ export function registerMigrationRoutes({ routes, client, taskQueue }: ApiDeps):
       'Targets run in recoverApp children of `options.itemsPerChild` targets, `options.maxConcurrentChildren` at a time, in waves that pause when a wave fails more than `options.waves.pauseOnFailureRate`.',
     tags: MIGRATIONS,
     bodyDoc: startMigrationBodyDoc,
-    responses: { 202: { description: 'Started', schema: startedMigrationBody }, ...errorResponses(400, 401, 409, 413, 503) },
+    responses: { 202: { description: 'Started', schema: startedMigrationBody }, ...errorResponses(400, 401, 409, 413, 415, 503) },
     handler: async ({ request, reply }) => {
       const { migrationId, plan } = splitMigrationId(request.body);
       const started = await startMigration(client, plan, { taskQueue, ...(migrationId !== undefined ? { migrationId } : {}) });
@@ -59,6 +63,20 @@ export function registerMigrationRoutes({ routes, client, taskQueue }: ApiDeps):
       reply.code(202).header('location', links.self);
       return { ...started, links };
     },
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/v1/migrations',
+    operationId: 'listMigrations',
+    summary: 'List migrations',
+    description:
+      'The same filters and limit as GET /v1/recoveries (phase matches recoveries only), run as a Temporal visibility query over CprKind, CprBackupFileIds, ' +
+      'CprOutcome, TemporalScheduledById and ExecutionStatus. `scheduledBy` names the schedule that started a migration.',
+    tags: MIGRATIONS,
+    query: listQuery,
+    responses: { 200: { description: 'Migrations, most recent first', schema: migrationListBody }, ...errorResponses(400, 401, 503) },
+    handler: async ({ query }) => ({ migrations: await listRuns(client, query, [MIGRATION_KIND]), query: buildListQuery(query, [MIGRATION_KIND]) }),
   });
 
   routes.add({

@@ -71,7 +71,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     tags: TAGS,
     headers: idempotencyHeaders,
     bodyDoc: startBodyDoc,
-    responses: { 202: { description: 'Started (or, for a reused request ID, the existing run)', schema: startedBody }, ...errorResponses(400, 401, 409, 413, 503) },
+    responses: { 202: { description: 'Started (or, for a reused request ID, the existing run)', schema: startedBody }, ...errorResponses(400, 401, 409, 413, 415, 503) },
     handler: async ({ request, reply, headers }) => {
       const { input, requestId } = splitRequestId(request.body, headers['idempotency-key']);
       const started = await startRecovery(client, parseInput(recoverAppInputSchema, input), { ...(requestId ? { requestId } : {}), taskQueue });
@@ -102,7 +102,7 @@ export function registerRecoveryRoutes({ routes, client, taskQueue }: ApiDeps): 
     description: 'Runs only the read-only preflight (backups, instances, images, apps already present) and reports what a real run would do to each target.',
     tags: TAGS,
     bodyDoc: recoverAppInputSchema,
-    responses: { 200: { description: 'Verdict per backup and target', schema: dryRunBody }, ...errorResponses(400, 401, 413, 503) },
+    responses: { 200: { description: 'Verdict per backup and target', schema: dryRunBody }, ...errorResponses(400, 401, 413, 415, 503) },
     handler: async ({ request }) => dryRun(client, parseInput(recoverAppInputSchema, request.body), { taskQueue }),
   });
 

@@ -37,7 +37,7 @@ export function registerScheduleRoutes({ routes, client, taskQueue }: ApiDeps): 
     description: 'Body: `{ scheduleId, plan, cron | every, overlap?, paused?, note? }`. The plan is validated now; each firing starts `bulkMigration` with it (migration ID `<scheduleId>-<time>`).',
     tags: SCHEDULES,
     bodyDoc: createScheduleSchema,
-    responses: { 201: { description: 'Created', schema: scheduleBody }, ...errorResponses(400, 401, 409, 413, 503) },
+    responses: { 201: { description: 'Created', schema: scheduleBody }, ...errorResponses(400, 401, 409, 413, 415, 503) },
     handler: async ({ request, reply }) => {
       const view = await createMigrationSchedule(client, request.body, { taskQueue });
       request.log.info({ scheduleId: view.scheduleId }, 'schedule created');

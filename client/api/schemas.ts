@@ -2,7 +2,7 @@
 // validate; response schemas document (they are what /openapi.json shows) what the service layer
 // returns, and the checks at the end of this file fail `tsc` when one drifts from the service's type.
 import { z } from 'zod';
-import { PHASES, REASON_CODES, type ApproveReleaseResult, type Phase, type RecoveryProgress, type RecoveryResult } from '../../workflows/types';
+import { PHASES, REASON_CODES, RUN_KINDS, type ApproveReleaseResult, type Phase, type RecoveryProgress, type RecoveryResult } from '../../workflows/types';
 import { recoverAppInputSchema } from '../../workflows/input';
 import { MAX_WINDOW, migrationPlanSchema } from '../../workflows/plan';
 import type { DryRunResult } from '../../workflows/dry-run';
@@ -58,12 +58,16 @@ export const backfillBody = z.strictObject({ start: isoDateTime, end: isoDateTim
 // ---- responses: errors -----------------------------------------------------------------------------
 
 export const errorBody = z.object({
-  error: z.enum(['invalid_input', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'internal']),
+  error: z.enum(['invalid_input', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'internal']),
   message: z.string().optional(),
   issues: z.array(z.object({ field: z.string(), rule: z.string() })).optional(),
 });
 
 // ---- responses: recoveries --------------------------------------------------------------------------
+
+const issue = z.object({ field: z.string(), rule: z.string() });
+/** Why a run ended without a result; `issues` when the workflow rejected its input. */
+const runFailure = z.object({ message: z.string(), type: z.string().optional(), issues: z.array(issue).optional().describe('each field and rule the input broke (type InvalidInput)') });
 
 export const recoveryLinksBody = z.object({
   self: z.string(),
@@ -150,26 +154,33 @@ export const recoveryBody = z.object({
   outcome: z.string().optional(),
   progress: progressBody.optional(),
   result: resultBody.optional(),
-  failure: z.object({ message: z.string(), type: z.string().optional() }).optional(),
+  failure: runFailure.optional(),
   progressUnavailable: z.string().optional(),
 });
 
+const runSummary = z.object({
+  kind: z.enum(RUN_KINDS),
+  workflowId: z.string(),
+  runId: z.string(),
+  status: runStatus,
+  startedAt: z.string(),
+  closedAt: z.string().optional(),
+  backupFileIds: z.array(z.string()),
+  phase: z.string().optional(),
+  outcome: z.string().optional(),
+  targets: z.number().int().optional(),
+  verified: z.number().int().optional(),
+  failed: z.number().int().optional(),
+  scheduledBy: z.string().optional().describe('the schedule that started this run'),
+});
+
 export const listBody = z.object({
-  recoveries: z.array(
-    z.object({
-      workflowId: z.string(),
-      runId: z.string(),
-      status: runStatus,
-      startedAt: z.string(),
-      closedAt: z.string().optional(),
-      backupFileIds: z.array(z.string()),
-      phase: z.string().optional(),
-      outcome: z.string().optional(),
-      targets: z.number().int().optional(),
-      verified: z.number().int().optional(),
-      failed: z.number().int().optional(),
-    }),
-  ),
+  recoveries: z.array(runSummary),
+  query: z.string().describe('the Temporal visibility query used'),
+});
+
+export const migrationListBody = z.object({
+  migrations: z.array(runSummary),
   query: z.string().describe('the Temporal visibility query used'),
 });
 
@@ -251,7 +262,7 @@ export const migrationBody = z.object({
       finishedAt: z.string(),
     })
     .optional(),
-  failure: z.object({ message: z.string(), type: z.string().optional() }).optional(),
+  failure: runFailure.optional(),
   progressUnavailable: z.string().optional(),
 });
 export const cancellingBody = z.object({ cancelling: z.literal(true), running: z.number() });
@@ -285,13 +296,14 @@ export const scheduleBackfilledBody = z.object({ scheduleId: z.string(), backfil
 export const healthBody = z.object({ status: z.enum(['ok', 'unavailable']), temporal: z.enum(['reachable', 'unreachable']) });
 
 /** The usual error responses of an authenticated route. */
-export function errorResponses(...codes: (400 | 401 | 404 | 409 | 413 | 503)[]): Record<number, { description: string; schema: typeof errorBody }> {
+export function errorResponses(...codes: (400 | 401 | 404 | 409 | 413 | 415 | 503)[]): Record<number, { description: string; schema: typeof errorBody }> {
   const text: Record<number, string> = {
     400: 'Invalid input: `issues` names each field and the rule it broke; nothing was started',
     401: 'Missing or wrong bearer token',
     404: 'No such recovery',
     409: 'The run refuses the request in its current state (`message` says why)',
-    413: 'Body larger than the limit',
+    413: 'Body larger than the limit (the message states it)',
+    415: 'Body sent with a Content-Type other than application/json',
     503: 'Temporal or a worker did not answer in time',
   };
   return Object.fromEntries(codes.map((c) => [c, { description: text[c]!, schema: errorBody }]));
@@ -313,6 +325,7 @@ export type _ResponsesInStep = [
   Expect<Documents<typeof resultBody, RecoveryResult>>,
   Expect<Documents<typeof recoveryBody, RecoveryView>>,
   Expect<Documents<typeof listBody, { recoveries: RecoverySummary[]; query: string }>>,
+  Expect<Documents<typeof migrationListBody, { migrations: RecoverySummary[]; query: string }>>,
   Expect<Documents<typeof startedBody, Flat<StartedRecovery & { links: z.output<typeof recoveryLinksBody> }>>>,
   Expect<Documents<typeof cancelBody, Returns<typeof cancelRecovery>>>,
   Expect<Documents<typeof approvedBody, ApproveReleaseResult>>,

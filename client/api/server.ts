@@ -2,6 +2,7 @@
 // (request ID, workflow ID; the Authorization header redacted), and the OpenAPI document.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type DestinationStream } from 'pino';
 import { TASK_QUEUE } from '../../workflows/types';
@@ -37,6 +38,8 @@ export interface ApiOptions {
   /** A pino logger (see createApiLogger), or false for none. Default: createApiLogger(). */
   logger?: FastifyBaseLogger | false;
   bodyLimit?: number;
+  /** Origins whose browser pages may call the API (CORS); none by default. See parseCorsOrigins. */
+  corsOrigins?: readonly string[];
 }
 
 /** Paths the logger must never write, whatever a future serializer includes. */
@@ -52,8 +55,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const auth = createAuth(options);
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
 
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
-    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    bodyLimit,
     ...(options.logger === false ? { logger: false } : { loggerInstance: options.logger ?? createApiLogger() }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -64,14 +68,30 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   traceApiRequests(app);
 
+  // Registered before the auth hook, so a browser's preflight (which carries no token) is answered first.
+  if (options.corsOrigins?.length) await app.register(cors, corsOptions(options.corsOrigins));
+  // Bodies are JSON only: without the default text/plain parser, any other Content-Type is a 415.
+  app.removeContentTypeParser('text/plain');
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (request.routeOptions.config?.auth === false) return;
     return auth.check(request, reply);
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply, bodyLimit));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // A known path with another method is a 405 naming the methods it has.
+    const allowed = ROUTE_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send({ error: 'method_not_allowed', message: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}` });
+    }
+    return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${path}` });
+  });
 
   const routes = new RouteTable(app);
   const deps: ApiDeps = { app, client, taskQueue, routes };
@@ -109,28 +129,63 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     operationId: 'openapi',
     summary: 'This OpenAPI document',
     tags: ['ops'],
-    responses: { 200: { description: 'OpenAPI 3.1 document' }, 401: { description: 'Missing or wrong bearer token' } },
+    auth: false,
+    responses: { 200: { description: 'OpenAPI 3.1 document' } },
     handler: async () =>
       (document ??= buildOpenApi(routes.routes, {
         title: 'cloudphone-recovery API',
         version: '1',
-        description: 'Start, watch and control Cloud Phone app-backup recoveries. Bearer token on every route but /healthz.',
+        description: 'Start, watch and control Cloud Phone app-backup recoveries and migrations. Bearer token on every route but /healthz and /openapi.json.',
       })),
   });
 
   return app;
 }
 
-function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** Methods the 405 answer considers (OPTIONS belongs to CORS preflight). */
+const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * CPR_API_CORS_ORIGINS: a comma-separated list of origins (`https://dash.example.com`), or `*` alone.
+ * Requests carry the bearer token in a header, never cookies, so credentials are never allowed, and `*`
+ * can never combine with them.
+ */
+export function parseCorsOrigins(text: string | undefined): string[] {
+  const origins = (text ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (origins.includes('*') && origins.length > 1) throw new Error('CPR_API_CORS_ORIGINS: * must stand alone');
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
+      throw new Error(`CPR_API_CORS_ORIGINS: "${origin}" must be an origin like https://dashboard.example.com (scheme, host, optional port)`);
+    }
+  }
+  return origins;
+}
+
+function corsOptions(origins: readonly string[]): Parameters<typeof cors>[1] {
+  return {
+    origin: origins.includes('*') ? '*' : [...origins],
+    credentials: false,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+    exposedHeaders: ['location', 'x-request-id', 'content-disposition'],
+    maxAge: 600,
+    strictPreflight: true,
+  };
+}
+
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply, bodyLimit: number): FastifyReply {
   if (error instanceof InvalidInputError) return reply.code(400).send({ error: 'invalid_input', issues: error.issues });
   if (error instanceof NotFoundError) return reply.code(404).send({ error: 'not_found', message: error.message });
   if (error instanceof ConflictError) return reply.code(409).send({ error: 'conflict', message: error.reason });
   if (error instanceof UnavailableError) return reply.code(503).send({ error: 'unavailable', message: error.reason });
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return reply.code(413).send({ error: 'payload_too_large', message: 'the request body is larger than the limit' });
+      return reply.code(413).send({ error: 'payload_too_large', message: `the request body is larger than the limit of ${bodyLimit} bytes` });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return reply.code(415).send({ error: 'unsupported_media_type', message: 'send the body as application/json' });
+      return reply.code(415).send({ error: 'unsupported_media_type', message: `Content-Type ${request.headers['content-type'] ?? '(none)'} is not supported; send the body as application/json` });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return reply.code(400).send({ error: 'invalid_input', issues: [{ field: '(body)', rule: 'must not be empty when Content-Type is application/json' }] });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -29,25 +29,63 @@ export function invalidInput(issues: InputIssue[]): InvalidInputError {
   return new InvalidInputError(issues);
 }
 
+/** The `error` code of a JSON error, the same words the HTTP API uses (client/api/schemas.ts errorBody). */
+const ERROR_CODES: Record<number, string> = {
+  [EXIT.failed]: 'failed',
+  [EXIT.invalidInput]: 'invalid_input',
+  [EXIT.notFound]: 'not_found',
+  [EXIT.conflict]: 'conflict',
+  [EXIT.unavailable]: 'unavailable',
+  [EXIT.interrupted]: 'interrupted',
+};
+
+/** An error as `--output json` prints it on stderr: the API's error shape plus the exit code. */
+export interface JsonError {
+  error: string;
+  message?: string;
+  issues?: InputIssue[];
+  exitCode: number;
+}
+
 export interface ReportedError {
   lines: string[];
   exitCode: number;
+  json: JsonError;
 }
 
 /** Maps any error to what the operator sees. Never prints stacks; never prints secrets (none reach here). */
 export function describeCliError(err: unknown): ReportedError {
   if (err instanceof InvalidInputError) {
-    return { lines: ['invalid input, nothing was started:', ...err.issues.map((i) => `  ${i.field}: ${i.rule}`)], exitCode: EXIT.invalidInput };
+    return {
+      lines: ['invalid input, nothing was started:', ...err.issues.map((i) => `  ${i.field}: ${i.rule}`)],
+      exitCode: EXIT.invalidInput,
+      json: { error: ERROR_CODES[EXIT.invalidInput]!, issues: err.issues, exitCode: EXIT.invalidInput },
+    };
   }
-  if (err instanceof NotFoundError) return { lines: [`error: ${err.message}`], exitCode: EXIT.notFound };
-  if (err instanceof ConflictError) return { lines: [`error: ${err.message}`], exitCode: EXIT.conflict };
-  if (err instanceof UnavailableError) return { lines: [`error: ${err.message}`], exitCode: EXIT.unavailable };
-  if (err instanceof CliError) return { lines: [`error: ${err.message}`], exitCode: err.exitCode };
+  if (err instanceof NotFoundError) return reported(err.message, EXIT.notFound);
+  if (err instanceof ConflictError) return reported(err.message, EXIT.conflict);
+  if (err instanceof UnavailableError) return reported(err.message, EXIT.unavailable);
+  if (err instanceof CliError) return reported(err.message, err.exitCode);
   const message = err instanceof Error ? err.message : String(err);
   if (isConnectionFailure(message)) {
-    return { lines: [`error: cannot reach Temporal: ${firstLine(message)} (set --address or CPR_TEMPORAL_ADDRESS)`], exitCode: EXIT.unavailable };
+    return reported(`cannot reach Temporal: ${firstLine(message)} (set --address, CPR_TEMPORAL_ADDRESS or a temporal.toml profile)`, EXIT.unavailable);
   }
-  return { lines: [`error: ${firstLine(message)}`], exitCode: EXIT.failed };
+  return reported(firstLine(message), EXIT.failed);
+}
+
+/** A usage error commander already described (unknown option, missing argument): bad input. */
+export function usageError(message: string): ReportedError {
+  const text = firstLine(message).replace(/^error: /, '');
+  return reported(text, EXIT.invalidInput);
+}
+
+function reported(message: string, exitCode: number): ReportedError {
+  return { lines: [`error: ${message}`], exitCode, json: { error: ERROR_CODES[exitCode] ?? 'failed', message, exitCode } };
+}
+
+/** What the CLI writes on stderr for an error: one JSON line with --output json, else the lines. */
+export function formatCliError(reportedError: ReportedError, json: boolean): string {
+  return json ? `${JSON.stringify(reportedError.json)}\n` : `${reportedError.lines.join('\n')}\n`;
 }
 
 function isConnectionFailure(message: string): boolean {

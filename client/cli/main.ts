@@ -2,7 +2,7 @@
 // non-zero exit code (2 = bad input, nothing started; see errors.ts for the others).
 import { Command, CommanderError, Option } from 'commander';
 import { createContext, type CliContext, type GlobalFlags } from './context';
-import { describeCliError, EXIT } from './errors';
+import { describeCliError, EXIT, formatCliError, usageError } from './errors';
 
 type Action = (ctx: CliContext) => Promise<number>;
 
@@ -14,7 +14,20 @@ function run(cmd: Command, body: Action): Promise<void> {
   });
 }
 
-export function buildProgram(): Command {
+/** Whether the command line asks for JSON output; known before commander parsed it, for its own errors. */
+export function wantsJson(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return false;
+    if ((arg === '-o' || arg === '--output') && argv[i + 1] === 'json') return true;
+    if (arg === '--output=json' || arg === '-ojson') return true;
+  }
+  return false;
+}
+
+export function buildProgram(json = false): Command {
+  // Commander's usage errors, in the format the operator asked for.
+  const outputError = (text: string, write: (s: string) => void): void => write(json ? formatCliError(usageError(text), true) : text.split('\n')[0] + '\n');
   const program = new Command()
     .name('cpr')
     .description('Cloud Phone app recovery: restore app backups onto instances, verify them, then release the backup')
@@ -24,7 +37,7 @@ export function buildProgram(): Command {
     .addOption(new Option('-o, --output <format>', 'output of read commands').choices(['text', 'json']).default('text'))
     .showSuggestionAfterError(false)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+    .configureOutput({ outputError });
 
   // ---- servers ---------------------------------------------------------------------------------------
   program
@@ -95,25 +108,28 @@ export function buildProgram(): Command {
 
   program
     .command('status')
-    .description('show one recovery: state, backups, snapshots and a per-instance table with reasons')
-    .argument('<id>', 'workflow ID of the recovery')
+    .description('show one recovery (backups, snapshots, per-instance table) or migration (waves, window, per-child counts)')
+    .argument('<id>', 'workflow ID of the recovery or migration')
     .action((id: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).statusCommand(id, ctx)));
 
   program
     .command('list')
-    .description('list recoveries, filtered by backup, phase, run status or outcome')
-    .option('--backup <id>', 'only recoveries of this backup file ID')
-    .option('--phase <phase>', 'preflight | lease | protect | recover | poll | verify | release | done')
+    .description('list recoveries and migrations, filtered by kind, backup, phase, run status, outcome or schedule')
+    .option('--kind <kind>', 'recovery | migration (default both)')
+    .option('--backup <id>', 'only runs of this backup file ID')
+    .option('--phase <phase>', 'validate | preflight | lease | protect | recover | poll | verify | release | done (recoveries only)')
     .option('--status <status>', 'running | completed | failed | canceled | terminated | timedout')
     .option('--outcome <outcome>', 'succeeded | partial | failed | cancelled')
+    .option('--schedule <id>', 'only runs this schedule started')
     .option('--limit <n>', 'at most this many (default 50)')
     .action((opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).listCommand(opts, ctx)));
 
   program
     .command('cancel')
-    .description('cancel a recovery gracefully (in-flight targets finish or are marked cancelled; the backup is kept)')
+    .description('cancel a recovery or migration gracefully (in-flight targets finish or are marked cancelled; backups are kept)')
     .argument('<id>', 'workflow ID')
-    .action((id: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).cancelCommand(id, ctx)));
+    .option('--reason <text>', 'why, for the audit trail (migrations)')
+    .action((id: string, opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).cancelCommand(id, opts, ctx)));
 
   program
     .command('approve')
@@ -125,20 +141,27 @@ export function buildProgram(): Command {
 
   program
     .command('pause')
-    .description('pause a recovery between chunks (nothing new is submitted)')
+    .description('pause a recovery between chunks or a migration between children (nothing new is submitted)')
     .argument('<id>', 'workflow ID')
     .option('--reason <text>', 'why, for the audit trail')
     .action((id: string, opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).pauseCommand(id, opts, ctx)));
 
   program
     .command('resume')
-    .description('resume a paused recovery')
+    .description('resume a paused recovery or migration')
     .argument('<id>', 'workflow ID')
     .action((id: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).resumeCommand(id, ctx)));
 
   program
+    .command('window')
+    .description('change how many recoveries a migration runs at once')
+    .argument('<id>', 'workflow ID of the migration')
+    .argument('<n>', 'recoveries at once')
+    .action((id: string, n: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).windowCommand(id, n, ctx)));
+
+  program
     .command('report')
-    .description('print the per-instance report of a recovery as JSON or CSV')
+    .description('print the per-instance report of a recovery or a finished migration as JSON or CSV')
     .argument('<id>', 'workflow ID')
     .option('--format <format>', 'json | csv', 'json')
     .option('--out <file>', 'write to a file instead of stdout')
@@ -209,13 +232,14 @@ export function buildProgram(): Command {
     .action((id: string, _opts, cmd: Command) => run(cmd, async (ctx) => (await import('./schedule')).scheduleDelete(id, ctx)));
 
   for (const cmd of [program, ...program.commands, ...schedule.commands]) {
-    cmd.exitOverride().configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+    cmd.exitOverride().configureOutput({ outputError });
   }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const json = wantsJson(argv);
+  const program = buildProgram(json);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
@@ -227,7 +251,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.invalidInput;
     }
     const reported = describeCliError(err);
-    process.stderr.write(`${reported.lines.join('\n')}\n`);
+    process.stderr.write(formatCliError(reported, json));
     return reported.exitCode;
   }
 }

@@ -2,8 +2,8 @@
 // and targets, with a sliding window of child recoveries; --wait follows its aggregated progress.
 import { readPlanFile, type PlanFileIssue } from '../plans';
 import { InvalidInputError, checkRequestId } from '../service';
-import { getMigration, startMigration, type MigrationView } from '../service/migrations';
-import { MAX_WINDOW } from '../../workflows/plan';
+import { getMigration, startValidatedMigration, type MigrationView } from '../service/migrations';
+import { MAX_WINDOW, type MigrationPlan } from '../../workflows/plan';
 import type { CliContext } from './context';
 import { CliError, EXIT } from './errors';
 import { printJson } from './output';
@@ -20,7 +20,8 @@ export function planIssues(issues: PlanFileIssue[]): { field: string; rule: stri
   return issues.map((i) => ({ field: `--plan ${i.line !== undefined ? `line ${i.line} ` : ''}${i.field}`, rule: i.rule }));
 }
 
-export async function loadPlanForCli(path: string, window?: string): Promise<unknown> {
+/** The plan file parsed once, here at the edge; --window (checked above) replaces the plan's window. */
+export async function loadPlanForCli(path: string, window?: string): Promise<MigrationPlan> {
   let maxConcurrentChildren: number | undefined;
   if (window !== undefined) {
     maxConcurrentChildren = Number(window);
@@ -38,7 +39,7 @@ export async function migrateCommand(flags: MigrateFlags, ctx: CliContext): Prom
   const plan = await loadPlanForCli(flags.plan, flags.window);
   if (flags.requestId !== undefined) checkRequestId(flags.requestId, '--request-id');
   return ctx.withClient(async (client) => {
-    const started = await startMigration(client, plan, {
+    const started = await startValidatedMigration(client, plan, {
       ...(flags.requestId ? { migrationId: `migration-${flags.requestId}` } : {}),
       ...(ctx.taskQueue ? { taskQueue: ctx.taskQueue } : {}),
     });

@@ -1,5 +1,6 @@
-// Text views of a recovery: `cpr status`, the end of `cpr recover --wait`, `cpr recover --dry-run`, `cpr list`.
-import type { RecoveryView, RecoverySummary } from '../service';
+// Text views of runs: `cpr status` (recovery or migration), the end of `cpr recover --wait`,
+// `cpr recover --dry-run`, `cpr list`.
+import type { MigrationView, RecoveryView, RunFailure, RunSummary } from '../service';
 import type { DryRunResult } from '../../workflows/dry-run';
 import type { Evidence, RecoveryProgress, TargetResult } from '../../workflows/types';
 import { renderTable } from './output';
@@ -20,7 +21,7 @@ export function renderRecovery(view: RecoveryView): string {
   }
   kv('Started', view.startedAt);
   kv('Closed', view.closedAt);
-  if (view.failure) kv('Failure', `${view.failure.type ? `${view.failure.type}: ` : ''}${view.failure.message}`);
+  lines.push(...failureLines(view.failure));
   if (view.progressUnavailable) kv('Progress', `unavailable: ${view.progressUnavailable}`);
   if (!state) {
     kv('Backups', view.backupFileIds.join(', '));
@@ -84,10 +85,64 @@ export function renderDryRun(result: DryRunResult): string {
   return lines.join('\n');
 }
 
-export function renderList(rows: RecoverySummary[]): string {
-  if (rows.length === 0) return 'no recoveries match';
+/** The failure of a run that ended without a result; a rejected input lists each field and rule. */
+function failureLines(failure: RunFailure | undefined): string[] {
+  if (!failure) return [];
+  const lines = [`${'Failure'.padEnd(10)} ${failure.type ? `${failure.type}: ` : ''}${failure.message}`];
+  for (const issue of failure.issues ?? []) lines.push(`${''.padEnd(10)}   ${issue.field}: ${issue.rule}`);
+  return lines;
+}
+
+export function renderMigration(view: MigrationView): string {
+  const lines: string[] = [];
+  const kv = (k: string, v: string | undefined): void => {
+    if (v) lines.push(`${k.padEnd(10)} ${v}`);
+  };
+  const state = view.result ?? view.progress;
+  kv('Migration', `${view.migrationId}  (run ${view.runId})`);
+  kv('Status', [view.status, view.result ? `outcome ${view.result.outcome}` : view.progress ? `state ${view.progress.state}` : ''].filter(Boolean).join(' · '));
+  if (view.progress) {
+    const p = view.progress;
+    kv('Window', `${p.window} recoveries at once`);
+    kv('Control', [p.paused ? `paused${p.pausedBy ? ` by ${p.pausedBy}` : ''}${p.pausedReason ? `: ${p.pausedReason}` : ''}` : '', p.cancelRequested ? 'cancel requested' : ''].filter(Boolean).join(' · '));
+  }
+  kv('Started', view.startedAt);
+  kv('Closed', view.closedAt);
+  lines.push(...failureLines(view.failure));
+  if (view.progressUnavailable) kv('Progress', `unavailable: ${view.progressUnavailable}`);
+  if (!state) return lines.join('\n');
+  const c = state.counts;
+  kv('Targets', `${c.total} total: ${c.verified} verified, ${c.failed} failed, ${c.skipped} skipped, ${c.cancelled} cancelled, ${c.pending} pending`);
+  const ch = state.children;
+  kv('Children', `${ch.total} total: ${ch.running} running, ${ch.done} done, ${ch.failed} failed, ${ch.cancelled} cancelled`);
+  const reasons = Object.entries(state.reasons).map(([reason, n]) => `${reason} ${n}`);
+  kv('Reasons', reasons.join(', '));
+  if (view.result) kv('Report', `cpr report ${view.migrationId} --format csv`);
+  lines.push('');
+  lines.push(
+    renderTable(
+      ['WAVE', 'KIND', 'STATE', 'TARGETS', 'CHILDREN', 'VERIFIED', 'FAILED', 'SKIPPED', 'CANCELLED', 'FAILURE RATE'],
+      state.waves.map((w) => [
+        w.index,
+        w.kind,
+        w.state,
+        w.targets,
+        w.chunks,
+        w.verified,
+        w.failed,
+        w.skipped,
+        w.cancelled,
+        w.failureRate === undefined ? undefined : `${Math.round(w.failureRate * 1000) / 10}%${w.pausedMigration ? ' (paused)' : ''}`,
+      ]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+export function renderList(rows: RunSummary[]): string {
+  if (rows.length === 0) return 'no runs match';
   return renderTable(
-    ['WORKFLOW ID', 'STATUS', 'PHASE', 'OUTCOME', 'BACKUPS', 'TARGETS', 'VERIFIED', 'FAILED', 'STARTED'],
-    rows.map((r) => [r.workflowId, r.status, r.phase, r.outcome, r.backupFileIds.join(','), r.targets, r.verified, r.failed, r.startedAt]),
+    ['KIND', 'WORKFLOW ID', 'STATUS', 'PHASE', 'OUTCOME', 'BACKUPS', 'TARGETS', 'VERIFIED', 'FAILED', 'STARTED', 'SCHEDULE'],
+    rows.map((r) => [r.kind, r.workflowId, r.status, r.phase, r.outcome, r.backupFileIds.join(','), r.targets, r.verified, r.failed, r.startedAt, r.scheduledBy]),
   );
 }

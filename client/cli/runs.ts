@@ -1,35 +1,55 @@
-// Commands on existing recoveries: status, list, cancel, approve, pause, resume, report.
+// Commands on existing runs: status, list, cancel, approve, pause, resume, window, report. Each takes a
+// recovery or a migration ID; the kind comes from the workflow type (client/service/runs.ts).
 import { writeFileSync } from 'node:fs';
 import {
   InvalidInputError,
+  NotFoundError,
   REPORT_FORMATS,
   approveRelease,
   buildReport,
+  cancelMigration,
   cancelRecovery,
   checkWorkflowId,
+  getMigration,
+  getMigrationResult,
   getRecovery,
-  listRecoveries,
+  listRuns,
+  migrationReport,
   parseListFilter,
+  pauseMigration,
   pauseRecovery,
+  resumeMigration,
   resumeRecovery,
+  runKind,
+  setMigrationWindow,
   type ReportFormat,
 } from '../service';
+import { MAX_WINDOW } from '../../workflows/plan';
+import { RUN_KINDS, type RunKind } from '../../workflows/types';
 import type { CliContext } from './context';
 import { CliError, EXIT } from './errors';
 import { printJson } from './output';
-import { renderList, renderRecovery } from './render';
+import { renderList, renderMigration, renderRecovery } from './render';
 
 export async function statusCommand(id: string, ctx: CliContext): Promise<number> {
   checkWorkflowId(id, '<id>');
   return ctx.withClient(async (client) => {
+    if ((await runKind(client, id)) === 'migration') {
+      const view = await getMigration(client, id);
+      if (ctx.output === 'json') printJson({ kind: 'migration', ...view });
+      else process.stdout.write(`${renderMigration(view)}\n`);
+      return EXIT.ok;
+    }
     const view = await getRecovery(client, id);
-    if (ctx.output === 'json') printJson(view);
+    if (ctx.output === 'json') printJson({ kind: 'recovery', ...view });
     else process.stdout.write(`${renderRecovery(view)}\n`);
     return EXIT.ok;
   });
 }
 
 export interface ListFlags {
+  kind?: string;
+  schedule?: string;
   backup?: string;
   phase?: string;
   status?: string;
@@ -40,7 +60,10 @@ export interface ListFlags {
 export async function listCommand(flags: ListFlags, ctx: CliContext): Promise<number> {
   const limit = flags.limit === undefined ? undefined : Number(flags.limit);
   if (limit !== undefined && !Number.isInteger(limit)) throw new InvalidInputError([{ field: '--limit', rule: 'must be a whole number' }]);
+  const kind = flags.kind?.toLowerCase();
+  if (kind !== undefined && !(RUN_KINDS as readonly string[]).includes(kind)) throw new InvalidInputError([{ field: '--kind', rule: `must be one of ${RUN_KINDS.join(', ')}` }]);
   const filter = {
+    ...(flags.schedule !== undefined ? { scheduleId: flags.schedule } : {}),
     ...(flags.backup !== undefined ? { backupFileId: flags.backup } : {}),
     ...(flags.phase !== undefined ? { phase: flags.phase } : {}),
     ...(flags.status !== undefined ? { status: capitalise(flags.status) } : {}),
@@ -54,7 +77,7 @@ export async function listCommand(flags: ListFlags, ctx: CliContext): Promise<nu
     throw err;
   }
   return ctx.withClient(async (client) => {
-    const rows = await listRecoveries(client, filter as Parameters<typeof listRecoveries>[1]);
+    const rows = await listRuns(client, filter as Parameters<typeof listRuns>[1], kind ? [kind as RunKind] : RUN_KINDS);
     if (ctx.output === 'json') printJson(rows);
     else process.stdout.write(`${renderList(rows)}\n`);
     return EXIT.ok;
@@ -69,12 +92,18 @@ function capitalise(s: string): string {
 }
 
 function flagName(field: string): string {
-  return field === 'backupFileId' ? 'backup' : field;
+  return field === 'backupFileId' ? 'backup' : field === 'scheduleId' ? 'schedule' : field;
 }
 
-export async function cancelCommand(id: string, ctx: CliContext): Promise<number> {
+export async function cancelCommand(id: string, flags: { reason?: string }, ctx: CliContext): Promise<number> {
   checkWorkflowId(id, '<id>');
   return ctx.withClient(async (client) => {
+    if ((await runKind(client, id)) === 'migration') {
+      const res = await cancelMigration(client, id, flags.reason !== undefined ? { reason: flags.reason } : {});
+      if (ctx.output === 'json') printJson({ migrationId: id, ...res });
+      else process.stdout.write(`cancel requested: ${id} (nothing new starts; ${res.running} running recoveries are cancelled and clean up; backups are kept)\n`);
+      return EXIT.ok;
+    }
     const res = await cancelRecovery(client, id);
     if (ctx.output === 'json') printJson(res);
     else process.stdout.write(`cancel requested: ${res.workflowId} (targets in flight finish or are marked cancelled; the backup is kept)\n`);
@@ -95,7 +124,8 @@ export async function approveCommand(id: string, flags: { by?: string; note?: st
 export async function pauseCommand(id: string, flags: { reason?: string }, ctx: CliContext): Promise<number> {
   checkWorkflowId(id, '<id>');
   return ctx.withClient(async (client) => {
-    const res = await pauseRecovery(client, id, flags.reason !== undefined ? { reason: flags.reason } : {});
+    const request = flags.reason !== undefined ? { reason: flags.reason } : {};
+    const res = (await runKind(client, id)) === 'migration' ? await pauseMigration(client, id, request) : await pauseRecovery(client, id, request);
     if (ctx.output === 'json') printJson(res);
     else process.stdout.write(`paused: ${id} (work in flight finishes; nothing new is submitted until cpr resume)\n`);
     return EXIT.ok;
@@ -105,9 +135,22 @@ export async function pauseCommand(id: string, flags: { reason?: string }, ctx: 
 export async function resumeCommand(id: string, ctx: CliContext): Promise<number> {
   checkWorkflowId(id, '<id>');
   return ctx.withClient(async (client) => {
-    const res = await resumeRecovery(client, id);
+    const res = (await runKind(client, id)) === 'migration' ? await resumeMigration(client, id) : await resumeRecovery(client, id);
     if (ctx.output === 'json') printJson(res);
     else process.stdout.write(`resumed: ${id}\n`);
+    return EXIT.ok;
+  });
+}
+
+export async function windowCommand(id: string, size: string, ctx: CliContext): Promise<number> {
+  checkWorkflowId(id, '<id>');
+  if (!/^\d+$/.test(size) || Number(size) < 1 || Number(size) > MAX_WINDOW) throw new InvalidInputError([{ field: '<n>', rule: `must be a whole number from 1 to ${MAX_WINDOW}` }]);
+  return ctx.withClient(async (client) => {
+    // Only a migration has a window: a recovery's ID is "not found" as a migration.
+    if ((await runKind(client, id)) !== 'migration') throw new NotFoundError('migration', id);
+    const res = await setMigrationWindow(client, id, Number(size));
+    if (ctx.output === 'json') printJson(res);
+    else process.stdout.write(`window of ${id}: ${res.window} recoveries at once\n`);
     return EXIT.ok;
   });
 }
@@ -117,14 +160,21 @@ export async function reportCommand(id: string, flags: { format?: string; out?: 
   const format = (flags.format ?? 'json') as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new InvalidInputError([{ field: '--format', rule: `must be one of ${REPORT_FORMATS.join(', ')}` }]);
   return ctx.withClient(async (client) => {
+    if ((await runKind(client, id)) === 'migration') {
+      writeReport(migrationReport(await getMigrationResult(client, id), format), flags.out);
+      return EXIT.ok;
+    }
     const view = await getRecovery(client, id);
     const state = view.result ?? view.progress;
     if (!state) throw new CliError(`recovery ${id} has no progress to report yet${view.progressUnavailable ? ` (${view.progressUnavailable})` : ''}`, EXIT.unavailable);
-    const report = buildReport(state, format);
-    if (flags.out) {
-      writeFileSync(flags.out, report);
-      process.stderr.write(`report written to ${flags.out}\n`);
-    } else process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
+    writeReport(buildReport(state, format), flags.out);
     return EXIT.ok;
   });
+}
+
+function writeReport(report: string, out: string | undefined): void {
+  if (out) {
+    writeFileSync(out, report);
+    process.stderr.write(`report written to ${out}\n`);
+  } else process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
 }

@@ -4,5 +4,8 @@ export * from './errors';
 export * from './ids';
 export * from './recoveries';
 export * from './list';
+export * from './migrations';
+export * from './runs';
 export * from './report';
 export * from './watch';
+export type { RunFailure } from './workflow-calls';

@@ -9,7 +9,18 @@ import {
 import { TypedSearchAttributes } from '@temporalio/common';
 import { freezeMigrationPlan } from '../../workflows/freeze';
 import { MAX_WINDOW, countTargets, parseMigrationPlan, type MigrationPlan } from '../../workflows/plan';
-import { BULK_MIGRATION_WORKFLOW, SA_KIND, SA_TARGETS, TASK_QUEUE, pauseUpdate, resumeUpdate, type PauseRequest } from '../../workflows/types';
+import {
+  BULK_MIGRATION_WORKFLOW,
+  MIGRATION_KIND,
+  SA_BACKUP_FILE_IDS,
+  SA_KIND,
+  SA_TARGETS,
+  TASK_QUEUE,
+  pauseUpdate,
+  resumeUpdate,
+  searchableBackupIds,
+  type PauseRequest,
+} from '../../workflows/types';
 import { cancelMigrationUpdate, migrationProgressQuery, setWindowUpdate } from '../../workflows/bulk/messages';
 import type { MigrationProgress, MigrationResult } from '../../workflows/bulk/types';
 import { ConflictError, InvalidInputError, parseInput } from './errors';
@@ -17,9 +28,7 @@ import { reasonRequestSchema } from './control';
 import { checkWorkflowId } from './ids';
 import { csvCell, type ReportFormat } from './report';
 import { statusName, type RunStatus } from './recoveries';
-import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, sendUpdate } from './workflow-calls';
-
-export const MIGRATION_KIND = 'migration';
+import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, sendUpdate, type RunFailure } from './workflow-calls';
 
 export interface StartMigrationOptions {
   /** Workflow ID of the migration; default `migration-<random>`. Children are `<migrationId>/<chunk>`. */
@@ -44,13 +53,17 @@ export interface MigrationView {
   progress?: MigrationProgress;
   /** The result without its per-target rows (those are in the report). */
   result?: Omit<MigrationResult, 'rows'>;
-  failure?: { message: string; type?: string };
+  failure?: RunFailure;
   progressUnavailable?: string;
 }
 
-/** Validates the plan (InvalidInputError naming field and rule) and starts the migration. */
-export async function startMigration(client: Client, rawPlan: unknown, options: StartMigrationOptions = {}): Promise<StartedMigration> {
-  const plan = validateMigrationPlan(rawPlan);
+/** Validates a raw plan (InvalidInputError naming field and rule) and starts the migration. */
+export function startMigration(client: Client, rawPlan: unknown, options: StartMigrationOptions = {}): Promise<StartedMigration> {
+  return startValidatedMigration(client, validateMigrationPlan(rawPlan), options);
+}
+
+/** Starts the migration of a plan already parsed at the edge (e.g. by readPlanFile). */
+export async function startValidatedMigration(client: Client, plan: MigrationPlan, options: StartMigrationOptions = {}): Promise<StartedMigration> {
   const migrationId = options.migrationId === undefined ? `migration-${randomUUID().slice(0, 12)}` : checkWorkflowId(options.migrationId, 'migrationId');
   const targets = countTargets(plan);
   try {
@@ -74,6 +87,7 @@ export function migrationStartExtras(plan: MigrationPlan): { typedSearchAttribut
   return {
     typedSearchAttributes: new TypedSearchAttributes([
       { key: SA_KIND, value: MIGRATION_KIND },
+      { key: SA_BACKUP_FILE_IDS, value: searchableBackupIds(plan.items.map((item) => item.backupFileId)) },
       { key: SA_TARGETS, value: targets },
     ]),
     staticSummary: `Migrate ${plan.items.length} backup${plan.items.length === 1 ? '' : 's'} onto ${targets} instance${targets === 1 ? '' : 's'}`,

@@ -9,7 +9,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
-import type { InputIssue, RecoverAppPlan } from '../../workflows/input';
+import type { RecoverAppPlan } from '../../workflows/input';
 import {
   RECOVER_APP_WORKFLOW,
   recoveryStartSearchAttributes,
@@ -37,9 +37,8 @@ import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dr
 import { ConflictError, InvalidInputError, parseInput, UnavailableError } from './errors';
 import { approveRequestSchema, reasonRequestSchema } from './control';
 import { checkRequestId } from './ids';
-import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, errorMessage, sendUpdate } from './workflow-calls';
+import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, errorMessage, inputIssues, sendUpdate, type RunFailure } from './workflow-calls';
 
-export const RECOVERY_KIND = 'recovery';
 /** Memo keys: the input fingerprint makes a reused request ID with a different body a conflict. */
 const MEMO_INPUT_SHA256 = 'cprInputSha256';
 const MEMO_START_NONCE = 'cprStartNonce';
@@ -77,7 +76,7 @@ export interface RecoveryView {
   /** Present once the run completed. */
   result?: RecoveryResult;
   /** Why a run ended without a result (failed, terminated, timed out, cancelled before returning). */
-  failure?: { message: string; type?: string };
+  failure?: RunFailure;
   /** Why `progress` is missing on a running recovery (e.g. no worker answered the query). */
   progressUnavailable?: string;
 }
@@ -207,7 +206,7 @@ export async function dryRun(client: Client, plan: RecoverAppPlan, options: DryR
     if (err instanceof WorkflowFailedError) {
       const cause = err.cause;
       if (cause instanceof ApplicationFailure && cause.type === FailureType.InvalidInput) {
-        throw new InvalidInputError((cause.details?.[0] as InputIssue[] | undefined) ?? [{ field: '(root)', rule: cause.message }]);
+        throw new InvalidInputError(inputIssues(cause.details?.[0]) ?? [{ field: '(root)', rule: cause.message }]);
       }
       if (err.cause?.constructor.name === 'TimeoutFailure') {
         throw new UnavailableError(`dry run did not finish within ${timeoutMs} ms; is a worker polling task queue ${options.taskQueue ?? TASK_QUEUE}?`);

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { BULK_MIGRATION_WORKFLOW, TASK_QUEUE } from '../../workflows/types';
 import { describeIssues, type InputIssue } from '../../workflows/input';
 import { parseMigrationPlan } from '../../workflows/plan';
+import { freezeMigrationPlan } from '../../workflows/freeze';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput } from './errors';
 import { scheduleNoteSchema } from './control';
 import { migrationStartExtras } from './migrations';
@@ -105,7 +106,8 @@ export async function createMigrationSchedule(client: Client, request: unknown, 
         // Each firing's migration ID: `<scheduleId>-<nominal time>`; its children `<that>/<chunk>`.
         workflowId: scheduleId,
         taskQueue: options.taskQueue ?? TASK_QUEUE,
-        args: [plan],
+        // Run settings recorded once, at creation: every firing's children run the same way.
+        args: [freezeMigrationPlan(plan)],
         ...migrationStartExtras(plan),
       },
       policies: { overlap },
@@ -144,15 +146,22 @@ export async function describeSchedule(client: Client, id: string): Promise<Sche
   return toView(description);
 }
 
-export async function pauseSchedule(client: Client, id: string, note?: string): Promise<ScheduleView> {
-  const { handle } = await scheduleHandle(client, id);
-  await handle.pause(parseInput(scheduleNoteSchema, { note }).note ?? 'paused by operator');
-  return toView(await handle.describe());
+/** Pauses the schedule. The operator's note replaces the schedule's note only when one is given. */
+export function pauseSchedule(client: Client, id: string, note?: string): Promise<ScheduleView> {
+  return setPaused(client, id, true, note);
 }
 
-export async function unpauseSchedule(client: Client, id: string, note?: string): Promise<ScheduleView> {
+/** Unpauses the schedule. The operator's note replaces the schedule's note only when one is given. */
+export function unpauseSchedule(client: Client, id: string, note?: string): Promise<ScheduleView> {
+  return setPaused(client, id, false, note);
+}
+
+async function setPaused(client: Client, id: string, paused: boolean, note: string | undefined): Promise<ScheduleView> {
+  const given = parseInput(scheduleNoteSchema, { note }).note;
   const { handle } = await scheduleHandle(client, id);
-  await handle.unpause(parseInput(scheduleNoteSchema, { note }).note ?? 'unpaused by operator');
+  if (given !== undefined && given !== '') await (paused ? handle.pause(given) : handle.unpause(given));
+  // The pause/unpause RPC always writes a note; an update of the state alone leaves the schedule's note as it is.
+  else await handle.update((previous) => ({ ...previous, state: { ...previous.state, paused } }));
   return toView(await handle.describe());
 }
 

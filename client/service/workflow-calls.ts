@@ -10,6 +10,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../../workflows/failures';
+import type { InputIssue } from '../../workflows/input';
 import { ConflictError, NotFoundError, UnavailableError } from './errors';
 import { checkWorkflowId } from './ids';
 
@@ -65,14 +67,32 @@ export async function sendUpdate<R>(
   }
 }
 
-export function describeFailure(err: unknown): { message: string; type?: string } {
+/** Why a run ended without a result; a run that rejected its input names each field and rule. */
+export interface RunFailure {
+  message: string;
+  type?: string;
+  /** Present when the workflow rejected its input (type InvalidInput). */
+  issues?: InputIssue[];
+}
+
+export function describeFailure(err: unknown): RunFailure {
   if (err instanceof WorkflowFailedError) {
     const cause = err.cause;
-    if (cause instanceof ApplicationFailure) return { message: cause.message, ...(cause.type ? { type: cause.type } : {}) };
+    if (cause instanceof ApplicationFailure) {
+      const issues = cause.type === FailureType.InvalidInput ? inputIssues(cause.details?.[0]) : undefined;
+      return { message: cause.message, ...(cause.type ? { type: cause.type } : {}), ...(issues ? { issues } : {}) };
+    }
     if (cause) return { message: cause.message, type: cause.constructor.name.replace(/Failure$/, '') };
     return { message: err.message };
   }
   return { message: errorMessage(err) };
+}
+
+/** The issues an InvalidInput failure carries as its first detail (workflows/failures.ts). */
+export function inputIssues(detail: unknown): InputIssue[] | undefined {
+  if (!Array.isArray(detail)) return undefined;
+  const issues = detail.filter((i): i is InputIssue => !!i && typeof i === 'object' && typeof i.field === 'string' && typeof i.rule === 'string');
+  return issues.length ? issues.map(({ field, rule }) => ({ field, rule })) : undefined;
 }
 
 export function errorMessage(err: unknown): string {

@@ -36,13 +36,13 @@ async function notStarted(workflowId: string): Promise<void> {
 }
 
 describe('authentication', () => {
-  it('refuses requests without a token or with a wrong one, on every route but /healthz', async () => {
+  it('refuses requests without a token or with a wrong one, on every route but /healthz and /openapi.json', async () => {
     const wrongSameLength = TEST_TOKEN.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'));
     for (const token of [null, 'nope', wrongSameLength, `${TEST_TOKEN}x`]) {
       for (const [method, path] of [
         ['GET', '/v1/recoveries'],
         ['POST', '/v1/recoveries'],
-        ['GET', '/openapi.json'],
+        ['GET', '/v1/migrations'],
         ['GET', '/no/such/route'],
       ] as const) {
         const res = await api.call(method, path, { token, ...(method === 'POST' ? { body: recoveryInput() } : {}) });
@@ -54,6 +54,9 @@ describe('authentication', () => {
     const health = await api.call('GET', '/healthz', { token: null });
     expect(health.status).toBe(200);
     expect(health.json).toEqual({ status: 'ok', temporal: 'reachable' });
+    const openapi = await api.call('GET', '/openapi.json', { token: null });
+    expect(openapi.status).toBe(200);
+    expect(openapi.json.openapi).toBe('3.1.0');
   });
 
   it('gives the same 401 for an existing and a nonexistent recovery (no existence leak)', async () => {
@@ -228,7 +231,7 @@ describe('OpenAPI document', () => {
     expect(start.responses['202'].content['application/json'].schema.properties.workflowId).toEqual({ type: 'string' });
     expect(start.responses['400'].content['application/json'].schema.properties.issues).toBeDefined();
     const list = doc.paths['/v1/recoveries'].get.parameters.map((p: { name: string }) => p.name);
-    expect(list).toEqual(['backupFileId', 'phase', 'status', 'outcome', 'limit']);
+    expect(list).toEqual(['backupFileId', 'phase', 'status', 'outcome', 'scheduleId', 'limit']);
     expect(doc.paths['/healthz'].get.security).toEqual([]);
     expect(doc.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/v1/recoveries/{id}/report'].get.parameters).toEqual(

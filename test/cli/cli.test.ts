@@ -114,7 +114,7 @@ it('recover --wait follows progress to a verified result; status, list and repor
 
   const missing = await runCli(['status', 'recovery-does-not-exist'], env);
   expect(missing.code).toBe(3);
-  expect(missing.stderr.trim()).toBe('error: recovery recovery-does-not-exist not found');
+  expect(missing.stderr.trim()).toBe('error: recovery or migration recovery-does-not-exist not found');
   // Exactly one RecoverApp per target for the whole run.
   expect((await lab.admin.allCalls(0, 'RecoverApp')).length).toBeGreaterThanOrEqual(1);
   expect((await lab.admin.stats()).duplicateRecoveryTasks).toBe(0);
