@@ -165,9 +165,10 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
       const result = await (await temporal.client.workflow.getHandle(id).result()) as { requestedBy?: string; approvedBy?: string; outcome: string };
       expect(result).toMatchObject({ requestedBy: 'olga', approvedBy: 'arne' });
 
-      // The runs page lists it.
+      // The runs page lists it, and the migration beside it (GET /v1/migrations).
       await page.getByRole('link', { name: 'Runs' }).first().click();
       await page.getByRole('link', { name: id }).waitFor();
+      await page.getByRole('cell', { name: migration.migrationId, exact: true }).getByRole('link').waitFor();
       await page.screenshot({ path: join(SCREENSHOTS, 'runs.png') });
 
       // A viewer sees the run but no action; the API refuses the action anyway (403), by token and by session.

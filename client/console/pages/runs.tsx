@@ -1,7 +1,7 @@
 // Runs: recoveries and migrations together, newest first, filtered and paged. Filters live in the
 // URL (#/runs?status=Running&page=2), so a filtered view can be shared.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, enc } from '../api';
+import { api, enc } from '../api';
 import { ErrorBox, when } from '../components';
 import { migrationHref, recoveryHref } from '../router';
 import type { RecoveryView, RunSummary } from '../types';
@@ -181,13 +181,8 @@ async function listRuns(filters: Filters, page: number): Promise<Listed> {
     runs.push(...recoveries.map(({ workflowId, ...r }) => ({ ...r, kind: 'recovery' as const, id: workflowId })));
   }
   if (filters.kind !== 'recovery' && !filters.phase && !filters.instanceId) {
-    try {
-      const { migrations } = await api<{ migrations: (Omit<RunSummary, 'kind' | 'id' | 'backupFileIds'> & { migrationId: string; backupFileIds?: string[] })[] }>('GET', `/v1/migrations?${params.toString()}`);
-      runs.push(...migrations.map(({ migrationId, ...m }) => ({ ...m, backupFileIds: m.backupFileIds ?? [], kind: 'migration' as const, id: migrationId })));
-    } catch (err) {
-      if (!(err instanceof ApiError && (err.status === 404 || err.status === 400))) throw err;
-      notes.push('Migrations are not listed by this API version (GET /v1/migrations); open one by its ID: #/migrations/<id>.');
-    }
+    const { migrations } = await api<{ migrations: (Omit<RunSummary, 'kind' | 'id'> & { workflowId: string })[] }>('GET', `/v1/migrations?${params.toString()}`);
+    runs.push(...migrations.map(({ workflowId, ...m }) => ({ ...m, kind: 'migration' as const, id: workflowId })));
   }
   let selected = runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
   if (filters.instanceId) {
