@@ -101,8 +101,18 @@ export interface SubmitRecoveriesResult {
   rejected: ({ instanceId: string } & Verdict)[];
 }
 
+export interface PolledTask {
+  instanceId: string;
+  taskId: string;
+  submittedAt: string;
+  /** The backup being restored; read when the task fails with a code the product does not know. */
+  backupFileId?: string;
+  /** This target's tasks of earlier attempts: a second failure with the same unknown code is not retried. */
+  earlierTaskIds?: string[];
+}
+
 export interface PollTasksRequest {
-  tasks: { instanceId: string; taskId: string; submittedAt: string }[];
+  tasks: PolledTask[];
   taskTimeoutMs: number;
   pollIntervalMinMs: number;
   pollIntervalMaxMs: number;
@@ -120,6 +130,8 @@ export interface TaskOutcome {
   retryable: boolean;
   errorCode?: string;
   errorMessage?: string;
+  /** Why a failure with a code the product does not know was (not) retried, from observed state. */
+  decidedBy?: string;
   finishedAt?: string;
 }
 
