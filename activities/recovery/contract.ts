@@ -87,6 +87,8 @@ export interface SubmitRecoveriesRequest {
   attempt: number;
   attemptStartedAt: string;
   chunkSize: number;
+  /** Tasks of these targets' earlier attempts: never adopted as this attempt's, however close in time. */
+  earlierTaskIds?: string[];
 }
 
 export interface SubmittedTask {
@@ -158,6 +160,8 @@ export interface ReleaseOutcome {
   released: boolean;
   /** The vendor no longer knew the file (a repeated delete); counted as released. */
   alreadyGone: boolean;
+  /** Set when the backup was kept on purpose rather than because the delete failed. */
+  keptBecause?: 'backup-status-unknown';
   error?: string;
 }
 

@@ -6,7 +6,7 @@
 // first, which makes the whole thing safe to repeat after an activity retry: an instance that an earlier
 // (lost) Start already moved to STARTING or RUNNING is only waited for, never started again.
 import { log } from '@temporalio/activity';
-import { isEcpError, isKnownInstanceStatus, isRefusal, MAX_INSTANCES_PER_CALL, type EcpError } from '../ecp';
+import { INSTANCE_READY, isEcpError, isKnownInstanceStatus, isRefusal, MAX_INSTANCES_PER_CALL, type EcpError } from '../ecp';
 import type { Verdict } from './contract';
 import { chunk } from '../../workflows/collections';
 import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
@@ -145,7 +145,7 @@ export async function restartRecoverFailed(
         ok: false,
         reason: 'RecoverRejected',
         message: `RecoverApp not sent to ${instanceId}: it is ${status}, not RUNNING; ${why}`,
-        evidence: { detail: 'NotRunningBeforeRetry', expected: 'RUNNING', found: rawStatus ?? 'gone' },
+        evidence: { detail: 'NotRunningBeforeRetry', expected: INSTANCE_READY, found: rawStatus ?? 'gone' },
       };
     }
     const why = refusal
@@ -158,7 +158,7 @@ export async function restartRecoverFailed(
       ok: false,
       reason: 'RecoverRejected',
       message: `${instanceId} did not return to RUNNING after its failed recovery (status ${status}): ${why}`,
-      evidence: { detail: 'NotRunningAfterRestart', expected: 'RUNNING', found: rawStatus ?? 'gone' },
+      evidence: { detail: 'NotRunningAfterRestart', expected: INSTANCE_READY, found: rawStatus ?? 'gone' },
     };
   });
   if (rejected.length > 0)

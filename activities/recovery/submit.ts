@@ -14,6 +14,7 @@ import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   BACKUP_LEVEL_REJECTION_CODES,
+  INSTANCE_READY,
   isEcpError,
   isKnownBackupFileStatus,
   isKnownInstanceStatus,
@@ -87,9 +88,16 @@ export function looksLikeRecovery(taskType: string | undefined): boolean {
 }
 
 /** Picks the task this attempt created on the instance, if any (pure; exported for tests). */
-export function pickAdoptable(tasks: readonly Task[], instanceId: string, attemptStartedAtMs: number): Task | undefined {
+export function pickAdoptable(
+  tasks: readonly Task[],
+  instanceId: string,
+  attemptStartedAtMs: number,
+  earlierTaskIds: ReadonlySet<string> = new Set(),
+): Task | undefined {
   const since = attemptStartedAtMs - CLOCK_SKEW_ALLOWANCE_MS;
   const candidates = tasks.filter((t) => {
+    // A task of an earlier attempt of this run is never this attempt's, however close in time.
+    if (earlierTaskIds.has(t.taskId)) return false;
     if (t.instanceId !== undefined && t.instanceId !== instanceId) return false;
     if (t.level !== undefined && t.level !== 2) return false;
     if (!looksLikeRecovery(t.taskType)) return false;
@@ -113,6 +121,7 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
     throw ApplicationFailure.nonRetryable('attemptStartedAt must be an ISO timestamp', FailureType.InvalidActivityRequest);
   }
   const chunkSize = Math.max(1, Math.min(50, Math.floor(req.chunkSize)));
+  const earlierTaskIds = new Set(req.earlierTaskIds ?? []);
   const state = readCheckpoint(info.heartbeatDetails, req.attemptStartedAt);
   const beat = (): void => heartbeat(state);
   const wf = workflowIdOf();
@@ -137,7 +146,7 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
     const left: string[] = [];
     await mapBounded(ids, deps.concurrency, async (instanceId) => {
       const tasks = await readInstanceTasks(deps, instanceId, beat);
-      const found = pickAdoptable(tasks, instanceId, startedAtMs);
+      const found = pickAdoptable(tasks, instanceId, startedAtMs, earlierTaskIds);
       if (found) {
         state.submitted[instanceId] = { taskId: found.taskId, adopted: true };
         log.info('adopted an existing recovery task instead of re-submitting', {
@@ -166,13 +175,14 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
     beat();
   };
 
-  /** Not sent again: the instance is not RUNNING (or gone). The vendor's words and the raw status are kept. */
-  const rejectNotReady = (instanceId: string, status: string, why: string): void => {
+  /** Not sent again: the instance is not RUNNING (or gone). The vendor's code and words and the raw status are kept. */
+  const rejectNotReady = (instanceId: string, rawStatus: string | undefined, err: EcpError): void => {
+    const status = describeStatus(rawStatus, isKnownInstanceStatus);
     state.rejected[instanceId] = {
       ok: false,
       reason: 'RecoverRejected',
-      message: `RecoverApp not sent to ${instanceId}: it is ${status}, not RUNNING (${why})`,
-      evidence: { detail: why, expected: 'RUNNING', found: status },
+      message: `RecoverApp not sent to ${instanceId} again: it is ${status}, not RUNNING (after ${err.code}: ${err.vendorMessage})`,
+      evidence: { detail: err.code, expected: INSTANCE_READY, found: rawStatus ?? 'gone' },
     };
   };
 
@@ -211,7 +221,7 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
     const resend: string[] = [];
     for (const instanceId of left) {
       const step = stepAfterRejection({ instanceId, status: statuses.get(instanceId) });
-      if (step.kind === 'not-ready') rejectNotReady(instanceId, step.status, `${err.code}: ${err.vendorMessage}`);
+      if (step.kind === 'not-ready') rejectNotReady(instanceId, statuses.get(instanceId), err);
       else resend.push(instanceId);
     }
     beat();
@@ -251,9 +261,7 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
     if (notReady.length > 0) {
       if (triesLeft > 0) await afterAmbiguous(group, notReady, err, triesLeft - 1);
       else {
-        for (const id of notReady) {
-          rejectNotReady(id, describeStatus(statuses.get(id), isKnownInstanceStatus), `outcome of RecoverApp unknown: ${err.code}`);
-        }
+        for (const id of notReady) rejectNotReady(id, statuses.get(id), err);
         beat();
       }
     }

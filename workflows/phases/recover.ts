@@ -50,7 +50,13 @@ async function submitBatch(run: RecoveryRun, plan: FrozenRecoveryPlan, attempt: 
     // Not cancellable: once RecoverApp may have been sent we must learn the task IDs, or a cancelled run
     // would leave vendor tasks nobody watches.
     result = await CancellationScope.nonCancellable(() =>
-      submitRecoveries({ groups, attempt, attemptStartedAt, chunkSize: plan.limits.recoverChunkSize }),
+      submitRecoveries({
+        groups,
+        attempt,
+        attemptStartedAt,
+        chunkSize: plan.limits.recoverChunkSize,
+        earlierTaskIds: batch.flatMap((id) => run.target(id).taskIds),
+      }),
     );
   } catch (err) {
     const why = activityGaveUp(err);
