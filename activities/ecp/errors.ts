@@ -166,7 +166,7 @@ const INVALID_CODES = new Set<string>([
 // Generic spellings of "not found" and "invalid" across Alibaba Cloud products, so an unfamiliar
 // operation code still gets a sensible kind. Decisions never depend on it: they read vendor state.
 const NOT_FOUND_PATTERN = /(\.NotFound|\.NotExist|NotExist\.|^EntityNotExist)/;
-const INVALID_PATTERN = /^(IllegalParameter|Parameter\.|OperationDenied|Incorrect)|\.(Invalid|Mismatch|StatusNotSupport|NotSupported?)$/;
+const INVALID_PATTERN = /^(IllegalParameter|Parameter\.|Incorrect)|\.(Invalid|Mismatch|StatusNotSupport|NotSupported?)$/;
 
 interface Verdict {
   kind: EcpErrorKind;
