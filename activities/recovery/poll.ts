@@ -5,6 +5,7 @@ import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import {
   describeTasksByIds,
   isEcpError,
+  isKnownInstanceStatus,
   MAX_TASK_IDS_PER_CALL,
   parseVendorTime,
   TASK_STATUSES_FAILED,
@@ -164,6 +165,15 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
         const ref = refs.get(task.taskId);
         if (!ref || isTerminal(state.outcomes[task.taskId])) continue;
         let outcome = outcomeOf(task, ref);
+        if (!outcome && task.instanceStatus && !isKnownInstanceStatus(task.instanceStatus)) {
+          // Reported, never decided on: while the task runs, its own status decides.
+          log.info('instance shows a status the product does not know while its task runs', {
+            workflowId: workflowIdOf(),
+            instanceId: ref.instanceId,
+            taskId: ref.taskId,
+            instanceStatus: task.instanceStatus,
+          });
+        }
         if (outcome?.status === 'failed' && failureNeedsObservation(outcome.errorCode)) {
           outcome = await judgeFromState(deps, outcome, ref, beat);
         }
