@@ -394,7 +394,9 @@ function cloneTarget(target: TargetResult): TargetResult {
 
 /** The vendor's code and message, and why it was not retried when observed state decided. */
 function taskFailedMessage(outcome: TaskOutcome, attempts: number): string {
-  const vendor = outcome.errorMessage ? `${outcome.errorCode ?? 'unknown error'}: ${outcome.errorMessage}` : (outcome.errorCode ?? 'unknown error');
+  const vendor = outcome.errorMessage
+    ? `${outcome.errorCode ?? 'unknown error'}: ${outcome.errorMessage}`
+    : (outcome.errorCode ?? 'unknown error');
   const why = outcome.decidedBy ? ` (${outcome.decidedBy})` : '';
   return `vendor task ${outcome.taskId} failed after ${attempts} attempt(s): ${vendor}${why}`;
 }

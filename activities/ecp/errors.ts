@@ -210,10 +210,7 @@ function decide(s: ErrorShape): Verdict {
   if (status === 404 && !(code && INVALID_CODES.has(code))) {
     return { kind: 'notFound', code: code ?? 'HTTP404', mayHaveSucceeded: false };
   }
-  if (
-    code &&
-    (INVALID_CODES.has(code) || code.startsWith('Missing') || code.startsWith('Invalid') || INVALID_PATTERN.test(code))
-  ) {
+  if (code && (INVALID_CODES.has(code) || code.startsWith('Missing') || code.startsWith('Invalid') || INVALID_PATTERN.test(code))) {
     return { kind: 'invalid', code, mayHaveSucceeded: false };
   }
   if (code === 'ENOTFOUND') return { kind: 'unknown', code, mayHaveSucceeded: false };

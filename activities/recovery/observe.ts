@@ -1,14 +1,6 @@
 // Reading vendor state for the decisions in observed-state.ts: instance statuses, a backup's status and
 // the tasks of one attempt. Throttled reads are retried inside the activity (they change nothing).
-import {
-  collectAll,
-  describeInstancesByIds,
-  isEcpError,
-  MAX_INSTANCES_PER_CALL,
-  MAX_PAGE_SIZE,
-  parseVendorTime,
-  type Task,
-} from '../ecp';
+import { collectAll, describeInstancesByIds, isEcpError, MAX_INSTANCES_PER_CALL, MAX_PAGE_SIZE, parseVendorTime, type Task } from '../ecp';
 import { chunk } from '../../workflows/collections';
 import { withThrottleRetry } from '../vendor-calls';
 import type { RecoveryDeps } from './deps';
@@ -39,7 +31,12 @@ export async function readBackupStatus(deps: ReadDeps, backupFileId: string, bea
 /** Every level-2 task the vendor lists for the instance (newest pages included). */
 export async function readInstanceTasks(deps: ReadDeps, instanceId: string, beat: () => void): Promise<Task[]> {
   return collectAll((nextToken) =>
-    withThrottleRetry(deps, 'DescribeTasks', () => deps.ecp.describeTasks({ instanceId, level: 2, maxResults: MAX_PAGE_SIZE, nextToken }), beat),
+    withThrottleRetry(
+      deps,
+      'DescribeTasks',
+      () => deps.ecp.describeTasks({ instanceId, level: 2, maxResults: MAX_PAGE_SIZE, nextToken }),
+      beat,
+    ),
   );
 }
 

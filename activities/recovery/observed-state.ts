@@ -171,7 +171,8 @@ export function judgeTaskFailure(o: FailedTaskObservation): FailureJudgement {
   if (isPermanentTaskFailureCode(o.errorCode)) return { retryable: false };
   if (isTransientTaskFailureCode(o.errorCode)) return { retryable: true };
   const code = o.errorCode ?? 'no error code';
-  if (o.sameCodeBefore) return { retryable: false, basis: `not retried: the previous attempt failed with the same unrecognised code ${code}` };
+  if (o.sameCodeBefore)
+    return { retryable: false, basis: `not retried: the previous attempt failed with the same unrecognised code ${code}` };
   if (!o.observed) return { retryable: false, basis: `not retried: unrecognised code ${code} and the instance state could not be read` };
   const instance = instanceCondition(o.instanceStatus);
   if (!instanceCanPass(instance)) {
@@ -201,6 +202,7 @@ export type ReleaseStep = { kind: 'delete' } | { kind: 'gone' } | { kind: 'keep'
 export function releaseStep(status: string | undefined): ReleaseStep {
   const c = backupCondition(status);
   if (c === 'gone') return { kind: 'gone' };
-  if (c === 'unknown') return { kind: 'keep', why: `the backup is ${describeStatus(status, isKnownBackupFileStatus)}; kept until an operator checks it` };
+  if (c === 'unknown')
+    return { kind: 'keep', why: `the backup is ${describeStatus(status, isKnownBackupFileStatus)}; kept until an operator checks it` };
   return { kind: 'delete' };
 }

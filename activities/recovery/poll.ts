@@ -89,7 +89,12 @@ export function outcomeOf(task: Task, ref: { instanceId: string; taskId: string 
  * earlier tasks, and let observed-state.ts decide whether a new attempt can pass. Undefined when the
  * reads failed transiently: the task is looked at again next round.
  */
-async function judgeFromState(deps: RecoveryDeps, outcome: TaskOutcome, ref: PolledTask, beat: () => void): Promise<TaskOutcome | undefined> {
+async function judgeFromState(
+  deps: RecoveryDeps,
+  outcome: TaskOutcome,
+  ref: PolledTask,
+  beat: () => void,
+): Promise<TaskOutcome | undefined> {
   try {
     const earlier = ref.earlierTaskIds?.length
       ? await describeTasksByIds(deps.ecp, ref.earlierTaskIds, { pageSize: MAX_TASK_IDS_PER_CALL })

@@ -73,12 +73,22 @@ describe('observed-state rules (pure)', () => {
     expect(releaseStep(undefined)).toEqual({ kind: 'gone' });
     expect(releaseStep('DELETING')).toEqual({ kind: 'gone' });
     expect(releaseStep('DELETED')).toEqual({ kind: 'gone' });
-    expect(releaseStep('ARCHIVED')).toEqual({ kind: 'keep', why: expect.stringContaining('ARCHIVED (a status the product does not know)') });
+    expect(releaseStep('ARCHIVED')).toEqual({
+      kind: 'keep',
+      why: expect.stringContaining('ARCHIVED (a status the product does not know)'),
+    });
   });
 
   it('never adopts a task of an earlier attempt, however close in time', () => {
     const at = Date.parse('2026-01-01T10:00:00Z');
-    const task = { taskId: 't-old', status: 'Failed', instanceId: 'acp-x', level: 2, startTime: '2026-01-01T09:59:59Z', finishTime: '2026-01-01T10:00:00Z' };
+    const task = {
+      taskId: 't-old',
+      status: 'Failed',
+      instanceId: 'acp-x',
+      level: 2,
+      startTime: '2026-01-01T09:59:59Z',
+      finishTime: '2026-01-01T10:00:00Z',
+    };
     expect(pickAdoptable([task], 'acp-x', at)?.taskId).toBe('t-old');
     expect(pickAdoptable([task], 'acp-x', at, new Set(['t-old']))).toBeUndefined();
   });
@@ -148,7 +158,9 @@ describe('activities in the unfamiliar dialect (real emulator)', () => {
     const targets = DEMO_TARGETS.slice(0, 4);
     const { result } = await t.run(t.activities.submitRecoveries, [submitReq(targets, 1)]);
     expect(result.submitted).toEqual([]);
-    expect(result.rejected.map((r) => r.evidence)).toEqual(targets.map(() => expect.objectContaining({ expected: 'AVAILABLE', found: 'BACKUP_FAILED' })));
+    expect(result.rejected.map((r) => r.evidence)).toEqual(
+      targets.map(() => expect.objectContaining({ expected: 'AVAILABLE', found: 'BACKUP_FAILED' })),
+    );
     expect(await t.callsSince(0, 'RecoverApp')).toHaveLength(1);
     expect(await t.callsSince(0, 'DescribeBackupFiles')).toHaveLength(1);
   });
@@ -253,7 +265,11 @@ describe('activities in the unfamiliar dialect (real emulator)', () => {
     const { result } = await t.run(t.activities.releaseBackups, [{ backupFileIds: [DEMO_BACKUP_1] }]);
     const deletes = await t.callsSince(0, 'DeleteBackupFile');
     expect(deletes.map((d) => d.outcome)).toEqual(['error']);
-    expect(result[0]).toMatchObject({ released: false, alreadyGone: false, error: expect.stringMatching(/refused \(\S+: .*still RECOVERING/) });
+    expect(result[0]).toMatchObject({
+      released: false,
+      alreadyGone: false,
+      error: expect.stringMatching(/refused \(\S+: .*still RECOVERING/),
+    });
     expect(result[0].error).not.toContain('IncorrectBackupFileStatus');
   });
 });

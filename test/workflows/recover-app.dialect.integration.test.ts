@@ -28,7 +28,11 @@ const byId = (result: RecoveryResult): Record<string, TargetResult> => Object.fr
 async function recoverOnLab(l: Lab, input: RecoverAppInput): Promise<RecoveryResult> {
   const worker = await l.worker();
   return worker.runUntil(async () => {
-    const handle = await temporal.client.workflow.start(recoverApp, { taskQueue: l.taskQueue, workflowId: uniqueId('dialect'), args: [input] });
+    const handle = await temporal.client.workflow.start(recoverApp, {
+      taskQueue: l.taskQueue,
+      workflowId: uniqueId('dialect'),
+      args: [input],
+    });
     return handle.result();
   });
 }
