@@ -12,6 +12,7 @@ import {
   stepAfterRejection,
 } from '../../activities/recovery/observed-state';
 import { pickAdoptable } from '../../activities/recovery/submit';
+import { classifyError, isRefusal } from '../../activities/ecp';
 import { restartRecoverFailed } from '../../activities/recovery/restart';
 import type { PollTasksRequest, SubmitRecoveriesRequest, SubmittedTask } from '../../activities/recovery/contract';
 import { DEMO_BACKUP_1, DEMO_STOPPED_TARGET, DEMO_TARGETS } from '../../emulator/demo-seed';
@@ -77,6 +78,22 @@ describe('observed-state rules (pure)', () => {
       kind: 'keep',
       why: expect.stringContaining('ARCHIVED (a status the product does not know)'),
     });
+  });
+
+  it('treats any 4xx vendor code as a refusal to settle from state, whatever its spelling', () => {
+    const vendorError = (code: string, statusCode: number) => Object.assign(new Error(code), { code, statusCode, data: { Message: 'm' } });
+    for (const code of [
+      'OperationDenied.InstanceStatus',
+      'Instance.StatusNotSupport',
+      'BackupFile.NotExist',
+      'IllegalParameter.BackupFilePath',
+    ]) {
+      expect(isRefusal(classifyError('RecoverApp', vendorError(code, 400)))).toBe(true);
+    }
+    expect(classifyError('RecoverApp', vendorError('EntityNotExist.BackupFile', 400)).kind).toBe('notFound');
+    expect(isRefusal(classifyError('RecoverApp', vendorError('Throttling.User', 400)))).toBe(false);
+    expect(isRefusal(classifyError('RecoverApp', vendorError('SignatureDoesNotMatch', 400)))).toBe(false);
+    expect(isRefusal(classifyError('RecoverApp', vendorError('SomethingOdd', 503)))).toBe(false); // may have been applied
   });
 
   it('never adopts a task of an earlier attempt, however close in time', () => {
