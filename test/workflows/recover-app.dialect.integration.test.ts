@@ -113,4 +113,33 @@ describe('recoverApp in the unfamiliar dialect', () => {
     expect((await lab.admin.stats()).duplicateRecoveryTasks).toBe(0);
     expect(result.backups[0]).toMatchObject({ released: true });
   });
+
+  it('keeps its invariants under lost RecoverApp replies and unknown task failures', async () => {
+    lab = await openLab(temporal, {
+      ...UNFAMILIAR,
+      taskFailureRate: 0.5,
+      lostResponseRate: 0.7,
+      faultActions: ['RecoverApp'],
+      randomSeed: 3,
+    });
+    const targets = DEMO_TARGETS.slice(0, 6);
+    const result = await recoverOnLab(lab, demoInput(targets));
+
+    const stats = await lab.admin.stats();
+    expect(stats.duplicateRecoveryTasks).toBe(0);
+    for (const t of result.targets) {
+      expect(t.status).not.toBe('pending');
+      if (t.status !== 'verified') expect(t.reason).toBeDefined();
+      // At most one vendor task per target per attempt.
+      expect(stats.recoveryTasksByInstance[t.instanceId] ?? 0).toBeLessThanOrEqual(t.attempts);
+    }
+    const allVerified = result.targets.every((t) => t.status === 'verified');
+    expect(result.backups[0]!.released).toBe(allVerified);
+    expect(await backupExists(lab, DEMO_BACKUP_1)).toBe(!allVerified);
+    expect(await lab.admin.allCalls(0, 'StartAndroidInstance')).toHaveLength(0);
+    // The faults did happen: RecoverApp replies were lost (and reconciled), and some task failed.
+    const calls = await lab.admin.allCalls(0);
+    expect(calls.some((c) => c.action === 'RecoverApp' && c.outcome === 'lost')).toBe(true);
+    expect(result.targets.some((t) => t.attempts > 1)).toBe(true);
+  });
 });
