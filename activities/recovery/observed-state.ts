@@ -9,7 +9,6 @@ import {
   INSTANCE_READY,
   PERMANENT_TASK_FAILURE_CODES,
   RECOVERY_INSTANCE_PATH,
-  STARTABLE_INSTANCE_STATUSES,
   TRANSIENT_TASK_FAILURE_CODES,
   isKnownBackupFileStatus,
   isKnownInstanceStatus,
@@ -60,11 +59,6 @@ export function needsRestart(status: string | undefined): boolean {
 /** A status a new attempt may get past: RUNNING, or one a Start or a short wait leads back to RUNNING. */
 function instanceCanPass(condition: InstanceCondition): boolean {
   return condition === 'ready' || condition === 'restartable' || condition === 'settling';
-}
-
-/** Whether a start may even be tried from this status (documented for StartAndroidInstance). */
-export function isStartable(status: string | undefined): boolean {
-  return status !== undefined && (STARTABLE_INSTANCE_STATUSES as readonly string[]).includes(status);
 }
 
 // ---- backups --------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   BACKUP_LEVEL_REJECTION_CODES,
+  BACKUP_READY,
   INSTANCE_READY,
   isEcpError,
   isKnownBackupFileStatus,
@@ -204,7 +205,7 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
           ok: false,
           reason: 'RecoverRejected',
           message: `RecoverApp rejected for ${instanceId}: backup ${b.backupFileId} is ${status} (${err.code}: ${err.vendorMessage})`,
-          evidence: { detail: err.code, expected: 'AVAILABLE', found: backupStatus ?? 'gone' },
+          evidence: { detail: err.code, expected: BACKUP_READY, found: backupStatus ?? 'gone' },
         };
       }
       beat();
