@@ -10,6 +10,7 @@ import { DEMO_BACKUP_1, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { dialectRecoveryFailure } from '../../emulator/dialect';
 import { connectTestTemporal, uniqueId, type TestTemporal } from '../harness/temporal';
 import { EMULATOR_LIMITS, demoInput, openLab, type Lab } from './emulator-harness';
+import { maybeRecordHistory } from './harness';
 
 /** The dialect with its default seed; Retry-After is left to the throttling tests (no throttling here). */
 const UNFAMILIAR: Partial<EmulatorConfig> = { dialect: 'unfamiliar', dialectSeed: 1 };
@@ -25,7 +26,7 @@ afterEach(async () => {
 
 const byId = (result: RecoveryResult): Record<string, TargetResult> => Object.fromEntries(result.targets.map((t) => [t.instanceId, t]));
 
-async function recoverOnLab(l: Lab, input: RecoverAppInput): Promise<RecoveryResult> {
+async function recoverOnLab(l: Lab, input: RecoverAppInput, record?: string): Promise<RecoveryResult> {
   const worker = await l.worker();
   return worker.runUntil(async () => {
     const handle = await temporal.client.workflow.start(recoverApp, {
@@ -33,7 +34,9 @@ async function recoverOnLab(l: Lab, input: RecoverAppInput): Promise<RecoveryRes
       workflowId: uniqueId('dialect'),
       args: [input],
     });
-    return handle.result();
+    const result = await handle.result();
+    if (record) await maybeRecordHistory(handle, record);
+    return result;
   });
 }
 
@@ -72,7 +75,7 @@ describe('recoverApp in the unfamiliar dialect', () => {
     const injected = dialectRecoveryFailure(1, `${failing}#0`); // a permanent, unknown code under seed 1
     expect(injected.permanent).toBe(true);
     lab = await openLab(temporal, { ...UNFAMILIAR, instanceOverrides: { [failing]: { taskFailure: 'always' } } });
-    const result = await recoverOnLab(lab, demoInput([failing, DEMO_TARGETS[1]]));
+    const result = await recoverOnLab(lab, demoInput([failing, DEMO_TARGETS[1]]), 'emulator-dialect-unknown-failure');
 
     const t = byId(result);
     // maxAttemptsPerInstance is 3: the second identical unknown failure ends it, not the limit.
