@@ -256,13 +256,13 @@ export class RecoveryRun {
       case 'failed':
         this.inFlight.delete(outcome.instanceId);
         if (outcome.retryable && target.attempts < maxAttempts) {
-          target.message = `attempt ${target.attempts} failed (${outcome.errorCode ?? 'unknown'}); retrying`;
+          target.message = `attempt ${target.attempts} failed (${outcome.errorCode ?? 'unknown'}); ${outcome.decidedBy ?? 'retrying'}`;
           this.touch();
           return 'retry';
         }
         this.finish(outcome.instanceId, 'failed', {
           reason: 'TaskFailed',
-          message: `vendor task ${outcome.taskId} failed after ${target.attempts} attempt(s): ${outcome.errorCode ?? 'unknown error'}`,
+          message: taskFailedMessage(outcome, target.attempts),
           evidence: { found: outcome.errorCode, detail: outcome.errorMessage },
         });
         return 'done';
@@ -401,4 +401,13 @@ function boundedEvidence(evidence: Evidence): Evidence {
 
 function cloneTarget(target: TargetResult): TargetResult {
   return { ...target, taskIds: [...target.taskIds], timings: { ...target.timings } };
+}
+
+/** The vendor's code and message, and why it was not retried when observed state decided. */
+function taskFailedMessage(outcome: TaskOutcome, attempts: number): string {
+  const vendor = outcome.errorMessage
+    ? `${outcome.errorCode ?? 'unknown error'}: ${outcome.errorMessage}`
+    : (outcome.errorCode ?? 'unknown error');
+  const why = outcome.decidedBy ? ` (${outcome.decidedBy})` : '';
+  return `vendor task ${outcome.taskId} failed after ${attempts} attempt(s): ${vendor}${why}`;
 }

@@ -81,7 +81,7 @@ export interface BackupOutcome {
   sourceInstanceId?: string;
   released: boolean;
   /** Why the backup was kept, when it was. */
-  keptBecause?: 'not-all-verified' | 'policy-never' | 'approval-timeout' | 'approval-pending' | 'cancelled' | 'preflight-failed' | 'release-failed';
+  keptBecause?: 'not-all-verified' | 'policy-never' | 'approval-timeout' | 'approval-pending' | 'cancelled' | 'preflight-failed' | 'release-failed' | 'backup-status-unknown';
   /** True only when every target verified: the operator may reset the source instance. */
   sourceMayBeReset: boolean;
 }

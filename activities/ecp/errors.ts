@@ -67,6 +67,16 @@ export class EcpError extends Error {
   }
 }
 
+/**
+ * A definite refusal: the vendor answered and did not apply the call (HTTP 4xx with an error code, not
+ * throttling or auth). Callers read vendor state to learn why rather than trusting the code, which an
+ * unfamiliar cloud may spell differently (docs/vendor-facts.md).
+ */
+export function isRefusal(err: EcpError): boolean {
+  if (err.kind === 'invalid' || err.kind === 'notFound') return true;
+  return err.kind === 'unknown' && !err.mayHaveSucceeded && err.httpStatus !== undefined && err.httpStatus >= 400 && err.httpStatus < 500;
+}
+
 export function isRetryable(kind: EcpErrorKind): boolean {
   return kind === 'throttled' || kind === 'transient';
 }
@@ -153,6 +163,11 @@ const INVALID_CODES = new Set<string>([
   ...API_MISMATCH_CODES,
 ]);
 
+// Generic spellings of "not found" and "invalid" across Alibaba Cloud products, so an unfamiliar
+// operation code still gets a sensible kind. Decisions never depend on it: they read vendor state.
+const NOT_FOUND_PATTERN = /(\.NotFound|\.NotExist|NotExist\.|^EntityNotExist)/;
+const INVALID_PATTERN = /^(IllegalParameter|Parameter\.|Incorrect)|\.(Invalid|Mismatch|StatusNotSupport|NotSupported?)$/;
+
 interface Verdict {
   kind: EcpErrorKind;
   code: string;
@@ -189,16 +204,13 @@ function decide(s: ErrorShape): Verdict {
   if (status !== undefined && status >= 500) {
     return { kind: 'transient', code: code ?? `HTTP${status}`, mayHaveSucceeded: true };
   }
-  if (code && (NOT_FOUND_CODES.has(code) || code.endsWith('.NotFound')) && !INVALID_CODES.has(code)) {
+  if (code && (NOT_FOUND_CODES.has(code) || NOT_FOUND_PATTERN.test(code)) && !INVALID_CODES.has(code)) {
     return { kind: 'notFound', code, mayHaveSucceeded: false };
   }
   if (status === 404 && !(code && INVALID_CODES.has(code))) {
     return { kind: 'notFound', code: code ?? 'HTTP404', mayHaveSucceeded: false };
   }
-  if (
-    code &&
-    (INVALID_CODES.has(code) || code.startsWith('InvalidParameter') || code.startsWith('Missing') || code.startsWith('Invalid'))
-  ) {
+  if (code && (INVALID_CODES.has(code) || code.startsWith('Missing') || code.startsWith('Invalid') || INVALID_PATTERN.test(code))) {
     return { kind: 'invalid', code, mayHaveSucceeded: false };
   }
   if (code === 'ENOTFOUND') return { kind: 'unknown', code, mayHaveSucceeded: false };

@@ -3,7 +3,7 @@ export { loadEcpConfig, describeEcpConfig, maskAccessKeyId, EcpConfigError } fro
 export type { EcpConfig, EcpStaticCredentials, EcpConfigSummary, LoadEcpConfigOptions } from './config';
 export { createCallApi, ECP_ACTIONS } from './call';
 export type { CallApi, CallResult, EcpAction, EcpCallEvent, EcpHooks, WireBody, WireQuery } from './call';
-export { EcpError, classifyError, isRetryable, isEcpError, scrubMessage } from './errors';
+export { EcpError, classifyError, isRefusal, isRetryable, isEcpError, scrubMessage } from './errors';
 export { createEcpClient, createEcpClientFromCall } from './operations';
 export { pages, collectAll, describeTasksByIds, describeInstancesByIds } from './paging';
 export type { FetchPage, PagingOptions, DescribeTasksByIdsOptions } from './paging';

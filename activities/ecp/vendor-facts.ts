@@ -124,16 +124,16 @@ export const OPERATION_ERROR_CODES = {
   uploadTypeInvalid: 'InvalidParameter.UploadType',
 } as const;
 
-/** RecoverApp rejections about the backup, not one instance: splitting the call would not help (assumed). */
+/**
+ * RecoverApp rejections about the backup, not one instance (assumed). Only logged: whether a refusal is
+ * about the backup is decided by reading the backup (activities/recovery/observed-state.ts).
+ */
 export const BACKUP_LEVEL_REJECTION_CODES: readonly string[] = [
   OPERATION_ERROR_CODES.backupWrongStatus,
   OPERATION_ERROR_CODES.backupNotFound,
   OPERATION_ERROR_CODES.backupPathInvalid,
   OPERATION_ERROR_CODES.uploadTypeInvalid,
 ];
-
-/** A DeleteBackupFile rejection that means the file is already gone (assumed; confirmed by DescribeBackupFiles). */
-export const BACKUP_GONE_CODES: readonly string[] = [OPERATION_ERROR_CODES.backupNotFound];
 
 /** Failed-task `ErrorCode`s a new attempt cannot fix (assumed; FilePathNotFound is a documented example). */
 export const PERMANENT_TASK_FAILURE_CODES: readonly string[] = [
@@ -154,7 +154,7 @@ export const TRANSIENT_TASK_FAILURE_CODES: readonly string[] = [
   'CommandTimeout',
   'SendFileFailed',
 ];
-/** Further codes of the emulator's contract the product has seen; today retried like any non-permanent code. */
+/** Further codes of the emulator's contract the product has seen; judged from observed state like unknown codes. */
 export const OTHER_TASK_FAILURE_CODES: readonly string[] = ['InstanceNotFound', 'InstanceNotRunning', 'AppNotFound'];
 /** Every failed-task code the product has been told about; doctor flags any other one it sees. */
 export const KNOWN_TASK_FAILURE_CODES: readonly string[] = [
@@ -237,9 +237,9 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     id: 'operation-error-codes',
     basis: 'assumed',
     fact: `No operation-specific codes are published. Assumed: unknown instance ${OPERATION_ERROR_CODES.instanceNotFound}, unknown backup ${OPERATION_ERROR_CODES.backupNotFound}, instance not RUNNING ${OPERATION_ERROR_CODES.instanceWrongStatus}, backup not AVAILABLE ${OPERATION_ERROR_CODES.backupWrongStatus}, bad path ${OPERATION_ERROR_CODES.backupPathInvalid}, bad upload type ${OPERATION_ERROR_CODES.uploadTypeInvalid}.`,
-    reliedOnBy: 'RecoverApp rejection handling (BACKUP_LEVEL_REJECTION_CODES), release (BACKUP_GONE_CODES), preflight reasons',
+    reliedOnBy: 'nothing decides on them any more: they name reasons and are logged (BACKUP_LEVEL_REJECTION_CODES)',
     whenDifferent:
-      'Preflight reads instance and backup state before RecoverApp, so these codes only name reasons faster. A backup-level rejection under another code makes the product split the call per instance (more calls, same result); a "gone" reply under another code is confirmed with DescribeBackupFiles before the backup counts as released.',
+      'Any definite refusal (HTTP 4xx with a code, not throttling or auth) is settled from state: the backup is read (DescribeBackupFiles) and every instance of the call (DescribeAndroidInstances, DescribeTasks since the attempt started). A gone or unusable backup fails the call without splitting it; an instance with a task of this attempt is adopted; one not RUNNING is not sent again and fails naming its raw status and the vendor code; the rest are sent again. The vendor code and message stay in the reason whatever they are.',
   },
   {
     id: 'rejection-scope',
@@ -247,14 +247,15 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     fact: 'RecoverApp, RunCommand and DeleteBackupFile reject the whole call synchronously when one listed item is unfit (all-or-nothing), and the message names the item.',
     reliedOnBy: 'submitRecoveries, runCommandAndCollect, releaseBackups (splitting on the named ID, else halving)',
     whenDifferent:
-      'If the vendor accepts part of a call, only instances with a TaskId in the reply are tracked; the others get NoTaskReturned. If the message names nothing, the call is halved until the unfit item is alone.',
+      'After any refusal each instance is looked at before anything is re-sent, so a partly applied call is adopted (DescribeTasks), never duplicated. Instances whose state explains the refusal are taken out and the rest sent once more; only when state explains nothing is the call split on the named ID or halved. An accepted call without a TaskId for an instance is reconciled the same way, else NoTaskReturned.',
   },
   {
     id: 'recoverapp-no-client-token',
     basis: 'documented',
     fact: 'RecoverApp is asynchronous, returns one TaskId per instance, and has no ClientToken (no idempotency).',
     reliedOnBy: 'submitRecoveries (task IDs recorded at once; reconciliation via DescribeTasks InstanceId + Level 2 before any re-send)',
-    whenDifferent: 'A reply without TaskIds is treated as "may have started" and reconciled, never blindly re-sent.',
+    whenDifferent:
+      'A reply without TaskIds is treated as "may have started" and reconciled, never blindly re-sent; after an unknown outcome an instance that is not RUNNING and has no visible task is looked at again (bounded) and then failed naming its status, never re-sent. Tasks of earlier attempts of the same run are never adopted.',
   },
   {
     id: 'recoverapp-overwrites',
@@ -269,7 +270,7 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     fact: `Instance statuses: ${INSTANCE_STATUSES.join(', ')}. RecoverApp needs ${INSTANCE_READY}. StartAndroidInstance is allowed from ${STARTABLE_INSTANCE_STATUSES.join(', ')}.`,
     reliedOnBy: 'preflight (targets must be RUNNING), restartRecoverFailed',
     whenDifferent:
-      'Any status other than RUNNING is not RUNNING: the target is refused with the raw status in its reason. `cpr doctor` flags statuses not in this list.',
+      'An unknown status is never treated as RUNNING: preflight skips the target naming the raw status (marked as unknown); before a retry it is waited for (bounded) and then refused naming it; while a task runs it is only logged, the task status decides. `cpr doctor` flags statuses not in this list.',
   },
   {
     id: 'recovery-instance-path',
@@ -277,7 +278,7 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     fact: `During an app recovery the instance goes ${RECOVERY_INSTANCE_PATH.before} -> ${RECOVERY_INSTANCE_PATH.during} (Rate 0..100) -> ${RECOVERY_INSTANCE_PATH.succeeded}, or ${RECOVERY_INSTANCE_PATH.failed} (with ErrorCode) when the task fails.`,
     reliedOnBy: 'restartRecoverFailed (starts RECOVER_FAILED instances before a retry), RunCommand isolation while RECOVERING',
     whenDifferent:
-      "Task status, not instance status, decides success. An instance left in another state after a failed task is not started; RecoverApp's own check then refuses or accepts it, and the target fails naming the status.",
+      'Task status, not instance status, decides success. Before a retry only an instance in RECOVER_FAILED is started; one back to RUNNING is sent RecoverApp directly; one in a passing or unknown status (e.g. RESTORING_APP) is waited for, bounded; one stopped or gone is not sent anything and fails naming its status.',
   },
   {
     id: 'backup-statuses',
@@ -285,14 +286,15 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     fact: `Backup file statuses: ${BACKUP_FILE_STATUSES.join(', ')}. RecoverApp needs ${BACKUP_READY}.`,
     reliedOnBy: 'preflight (backup must be AVAILABLE), releaseBackups',
     whenDifferent:
-      'Any status other than AVAILABLE blocks the recovery with the raw status in the reason. `cpr doctor` flags statuses not in this list.',
+      "Any status other than AVAILABLE blocks the recovery with the raw status in the reason. An unknown status also blocks release: the backup is kept with keptBecause 'backup-status-unknown'. `cpr doctor` flags statuses not in this list.",
   },
   {
     id: 'backup-during-recovery',
     basis: 'assumed',
     fact: 'A backup shows RECOVERING while restores from it run, and AVAILABLE (or RECOVERY_FAILED) after.',
     reliedOnBy: 'nothing decides on it; preflight reads it once before submitting',
-    whenDifferent: 'No effect on decisions: recoveries are tracked by task, and release happens only after verification.',
+    whenDifferent:
+      'No effect on decisions: recoveries are tracked by task, a refusal treats RECOVERING like AVAILABLE, and release reads the backup and happens only after every target verified, whether or not its status changed during restores.',
   },
   {
     id: 'backup-delete',
@@ -300,7 +302,7 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     fact: `DeleteBackupFile is asynchronous (${BACKUP_BEING_DELETED}, then gone); deleting an unknown or already deleted file is refused with ${OPERATION_ERROR_CODES.backupNotFound}.`,
     reliedOnBy: 'releaseBackups',
     whenDifferent:
-      'A refused delete counts as released only when DescribeBackupFiles shows the file gone or DELETING; otherwise release fails with both observations in its reason.',
+      'Each backup is read before its delete: gone, DELETING or DELETED counts as released without a call; an unknown status keeps it. A refused delete, under any code, counts as released only when a fresh read shows the file gone; otherwise the backup is kept with the vendor code and the observed status in the error.',
   },
   {
     id: 'task-statuses',
@@ -314,9 +316,9 @@ export const VENDOR_FACTS: readonly VendorFact[] = [
     id: 'task-failure-codes',
     basis: 'assumed',
     fact: `Failed tasks carry ErrorCode/ErrorMsg. Assumed permanent: ${PERMANENT_TASK_FAILURE_CODES.join(', ')}; assumed transient: ${TRANSIENT_TASK_FAILURE_CODES.join(', ')}; also known: ${OTHER_TASK_FAILURE_CODES.join(', ')}.`,
-    reliedOnBy: 'pollTasks (isRetryableFailure) and the recovery retry decision',
+    reliedOnBy: 'pollTasks: known codes decide at once (the common case)',
     whenDifferent:
-      'Today an unknown code is retried until attempts run out, with the vendor code and message kept in the reason. `cpr doctor` flags unknown codes it sees on recent tasks.',
+      "Any other code is judged from state: the instance and the backup are read, and the target's earlier tasks. A retry is allowed only when the instance is RUNNING or on its way back (RECOVER_FAILED, a passing status) and the backup is AVAILABLE or busy with restores, and at most once per code: a second failure with the same unknown code on the same target is permanent. Otherwise the target fails with the vendor code and message and the observation in its reason. `cpr doctor` flags unknown codes it sees on recent tasks.",
   },
   {
     id: 'task-type',

@@ -87,6 +87,8 @@ export interface SubmitRecoveriesRequest {
   attempt: number;
   attemptStartedAt: string;
   chunkSize: number;
+  /** Tasks of these targets' earlier attempts: never adopted as this attempt's, however close in time. */
+  earlierTaskIds?: string[];
 }
 
 export interface SubmittedTask {
@@ -101,8 +103,18 @@ export interface SubmitRecoveriesResult {
   rejected: ({ instanceId: string } & Verdict)[];
 }
 
+export interface PolledTask {
+  instanceId: string;
+  taskId: string;
+  submittedAt: string;
+  /** The backup being restored; read when the task fails with a code the product does not know. */
+  backupFileId?: string;
+  /** This target's tasks of earlier attempts: a second failure with the same unknown code is not retried. */
+  earlierTaskIds?: string[];
+}
+
 export interface PollTasksRequest {
-  tasks: { instanceId: string; taskId: string; submittedAt: string }[];
+  tasks: PolledTask[];
   taskTimeoutMs: number;
   pollIntervalMinMs: number;
   pollIntervalMaxMs: number;
@@ -120,6 +132,8 @@ export interface TaskOutcome {
   retryable: boolean;
   errorCode?: string;
   errorMessage?: string;
+  /** Why a failure with a code the product does not know was (not) retried, from observed state. */
+  decidedBy?: string;
   finishedAt?: string;
 }
 
@@ -146,6 +160,8 @@ export interface ReleaseOutcome {
   released: boolean;
   /** The vendor no longer knew the file (a repeated delete); counted as released. */
   alreadyGone: boolean;
+  /** Set when the backup was kept on purpose rather than because the delete failed. */
+  keptBecause?: 'backup-status-unknown';
   error?: string;
 }
 

@@ -2,31 +2,31 @@
 // IDs per call; adaptive interval (min → ×1.5 while nothing changes → max, never sleeping past the
 // earliest task deadline); throttling only slows it down; resumes from heartbeat details after a crash.
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
-import { describeTasksByIds, isEcpError, MAX_TASK_IDS_PER_CALL, parseVendorTime, type Task } from '../ecp';
-import type { PollTasksRequest, PollTasksResult, TaskOutcome } from './contract';
+import {
+  describeTasksByIds,
+  isEcpError,
+  isKnownInstanceStatus,
+  MAX_TASK_IDS_PER_CALL,
+  parseVendorTime,
+  TASK_STATUSES_FAILED,
+  TASK_STATUSES_SUCCEEDED,
+  type Task,
+} from '../ecp';
+import type { PolledTask, PollTasksRequest, PollTasksResult, TaskOutcome } from './contract';
 import { chunk } from '../../workflows/collections';
 import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import type { RecoveryDeps } from './deps';
+import { failureNeedsObservation, isPermanentTaskFailureCode, judgeTaskFailure } from './observed-state';
+import { readBackupStatus, readInstanceStatuses } from './observe';
 
-/** Vendor failure codes a new attempt cannot fix (wrong image, wrong state, backup gone). */
-const PERMANENT_FAILURE_CODES = new Set([
-  'ImageMismatch',
-  'ArchitectureMismatch',
-  'IncorrectInstanceStatus',
-  'IncorrectBackupFileStatus',
-  'BackupFileNotFound',
-  'FilePathNotFound',
-  'InvalidParameter',
-]);
-
+/** The code-only verdict (the common case); codes the product does not know are judged from state in pollTasks. */
 export function isRetryableFailure(code: string | undefined): boolean {
-  if (!code) return true;
-  if (PERMANENT_FAILURE_CODES.has(code)) return false;
-  return !code.startsWith('InvalidParameter');
+  return !isPermanentTaskFailureCode(code);
 }
 
-const TERMINAL_OK = new Set(['finished']);
-const TERMINAL_FAILED = new Set(['failed', 'partfinished', 'skipped']);
+const lower = (list: readonly string[]): Set<string> => new Set(list.map((s) => s.toLowerCase()));
+const TERMINAL_OK = lower(TASK_STATUSES_SUCCEEDED);
+const TERMINAL_FAILED = lower(TASK_STATUSES_FAILED);
 
 /** Consecutive rounds that all failed with a transient error before the activity gives up (Temporal retries). */
 const MAX_FAILED_ROUNDS = 5;
@@ -84,6 +84,44 @@ export function outcomeOf(task: Task, ref: { instanceId: string; taskId: string 
   return undefined;
 }
 
+/**
+ * A failure with a code the product does not know: read the instance, the backup and the target's
+ * earlier tasks, and let observed-state.ts decide whether a new attempt can pass. Undefined when the
+ * reads failed transiently: the task is looked at again next round.
+ */
+async function judgeFromState(
+  deps: RecoveryDeps,
+  outcome: TaskOutcome,
+  ref: PolledTask,
+  beat: () => void,
+): Promise<TaskOutcome | undefined> {
+  try {
+    const earlier = ref.earlierTaskIds?.length
+      ? await describeTasksByIds(deps.ecp, ref.earlierTaskIds, { pageSize: MAX_TASK_IDS_PER_CALL })
+      : [];
+    const sameCodeBefore = earlier.some(
+      (t) => t.taskId !== ref.taskId && TERMINAL_FAILED.has(String(t.status).toLowerCase()) && t.errorCode === outcome.errorCode,
+    );
+    const statuses = await readInstanceStatuses(deps, [ref.instanceId], beat);
+    const backupStatus = ref.backupFileId ? await readBackupStatus(deps, ref.backupFileId, beat) : BACKUP_NOT_READ;
+    const judged = judgeTaskFailure({
+      errorCode: outcome.errorCode,
+      instanceStatus: statuses.get(ref.instanceId),
+      backupStatus: backupStatus === BACKUP_NOT_READ ? 'AVAILABLE' : backupStatus,
+      observed: true,
+      sameCodeBefore,
+    });
+    return { ...outcome, retryable: judged.retryable, ...(judged.basis ? { decidedBy: judged.basis } : {}) };
+  } catch (err) {
+    if (isEcpError(err) && (err.kind === 'throttled' || err.kind === 'transient')) return undefined;
+    const judged = judgeTaskFailure({ errorCode: outcome.errorCode, observed: false, sameCodeBefore: false });
+    return { ...outcome, retryable: judged.retryable, ...(judged.basis ? { decidedBy: judged.basis } : {}) };
+  }
+}
+
+/** Requests of workflows started before backupFileId was sent: the backup was AVAILABLE at preflight. */
+const BACKUP_NOT_READ = Symbol('backup not read');
+
 export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Promise<PollTasksResult> {
   const min = Math.max(1, req.pollIntervalMinMs);
   const max = Math.max(min, req.pollIntervalMaxMs);
@@ -131,7 +169,19 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
       for (const task of tasks) {
         const ref = refs.get(task.taskId);
         if (!ref || isTerminal(state.outcomes[task.taskId])) continue;
-        const outcome = outcomeOf(task, ref);
+        let outcome = outcomeOf(task, ref);
+        if (!outcome && task.instanceStatus && !isKnownInstanceStatus(task.instanceStatus)) {
+          // Reported, never decided on: while the task runs, its own status decides.
+          log.info('instance shows a status the product does not know while its task runs', {
+            workflowId: workflowIdOf(),
+            instanceId: ref.instanceId,
+            taskId: ref.taskId,
+            instanceStatus: task.instanceStatus,
+          });
+        }
+        if (outcome?.status === 'failed' && failureNeedsObservation(outcome.errorCode)) {
+          outcome = await judgeFromState(deps, outcome, ref, beat);
+        }
         if (outcome) {
           state.outcomes[task.taskId] = outcome;
           changed = true;
@@ -142,6 +192,7 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
               taskId: ref.taskId,
               errorCode: outcome.errorCode,
               retryable: outcome.retryable,
+              decidedBy: outcome.decidedBy,
             });
           }
         }

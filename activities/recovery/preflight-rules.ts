@@ -2,7 +2,8 @@
 // parsed output of read-only commands), the verdict on each backup and target. No I/O and no mutation,
 // so every rule is unit-tested without the emulator (test/activities/preflight-rules.test.ts); the reads
 // that feed them live in preflight.ts.
-import type { AndroidInstance, BackupFile } from '../ecp';
+import { BACKUP_READY, INSTANCE_READY, isKnownBackupFileStatus, isKnownInstanceStatus, type AndroidInstance, type BackupFile } from '../ecp';
+import { describeStatus } from './observed-state';
 import type { ParsedOutput } from '../commands/parse';
 import { isPackageName } from '../commands/safe-values';
 import type { ReasonCode } from '../../workflows/types';
@@ -34,8 +35,10 @@ export function judgeBackup(item: Item, file: BackupFile | undefined, requestedP
     packages: [...file.sourceAppList],
   };
   const base = { backupFileId: id, facts };
-  if (file.status !== 'AVAILABLE') {
-    return { ...base, ...fail('BackupNotAvailable', `backup file ${id} is ${file.status}, not AVAILABLE`, { expected: 'AVAILABLE', found: file.status }) };
+  if (file.status !== BACKUP_READY) {
+    // A status the product does not know blocks the recovery too, named as the vendor sent it.
+    const status = describeStatus(file.status, isKnownBackupFileStatus);
+    return { ...base, ...fail('BackupNotAvailable', `backup file ${id} is ${status}, not AVAILABLE`, { expected: BACKUP_READY, found: file.status }) };
   }
   if (item.backupFilePath !== undefined && item.backupFilePath !== file.backupFilePath) {
     return {
@@ -86,8 +89,10 @@ export function judgeTarget(instanceId: string, backup: BackupPreflight, target:
   if (backup.facts?.sourceInstanceId === instanceId) {
     return fail('TargetIsSource', `instance ${instanceId} is the source of backup ${backup.backupFileId}`);
   }
-  if (target.status !== 'RUNNING') {
-    return fail('InstanceNotRunning', `instance ${instanceId} is ${target.status}, not RUNNING`, { expected: 'RUNNING', found: target.status });
+  if (target.status !== INSTANCE_READY) {
+    // Never treated as RUNNING, whatever it is; an unknown status is named as the vendor sent it.
+    const status = describeStatus(target.status, isKnownInstanceStatus);
+    return fail('InstanceNotRunning', `instance ${instanceId} is ${status}, not RUNNING`, { expected: INSTANCE_READY, found: target.status });
   }
   if (source?.imageVersion && target.imageVersion !== source.imageVersion) {
     return fail('ImageMismatch', `instance ${instanceId} runs image ${target.imageVersion ?? '?'}; the source runs ${source.imageVersion}`, {

@@ -5,12 +5,24 @@
 //  2. reconciling before any re-submit — on activity attempt > 1, or after an ambiguous failure (the
 //     call may have been applied) — by listing the instance's level-2 tasks since the attempt started
 //     and adopting a recovery task found there;
-//  3. retrying throttled calls (never applied) inside the activity instead of failing.
-// On a workflow retry attempt, instances a failed task left RECOVER_FAILED are started first (restart.ts):
-// the vendor accepts RecoverApp only on RUNNING instances.
+//  3. retrying throttled calls (never applied) inside the activity instead of failing;
+//  4. after a refused call, reading the backup and every instance (status, tasks) before splitting,
+//     re-sending or giving up, instead of trusting the error code (observed-state.ts).
+// On a workflow retry attempt, instances a failed task left RECOVER_FAILED are started first, and
+// instances in a passing or unknown status are waited for (restart.ts): RecoverApp needs RUNNING.
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { collectAll, isEcpError, MAX_PAGE_SIZE, parseVendorTime, type EcpError, type Task } from '../ecp';
+import {
+  BACKUP_LEVEL_REJECTION_CODES,
+  BACKUP_READY,
+  INSTANCE_READY,
+  isEcpError,
+  isKnownBackupFileStatus,
+  isKnownInstanceStatus,
+  isRefusal,
+  type EcpError,
+  type Task,
+} from '../ecp';
 import type { RecoveryGroup, SubmitRecoveriesRequest, SubmitRecoveriesResult, SubmittedTask, Verdict } from './contract';
 import { chunk } from '../../workflows/collections';
 import { FailureType } from '../../workflows/failures';
@@ -18,6 +30,8 @@ import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import { mapBounded } from '../concurrency';
 import { withThrottleRetry } from '../vendor-calls';
 import type { RecoveryDeps } from './deps';
+import { backupBlocksRecovery, describeStatus, instanceCondition, stepAfterRejection } from './observed-state';
+import { readBackupStatus, readInstanceStatuses, readInstanceTasks, vendorTimeMs } from './observe';
 import { restartRecoverFailed } from './restart';
 
 /**
@@ -48,14 +62,6 @@ const NON_RECOVERY_TASK_TYPES = new Set([
   'UpdateGroupImage',
 ]);
 
-/** Rejections about the backup, not one instance: splitting the chunk would not help. */
-const BACKUP_LEVEL_CODES = new Set([
-  'IncorrectBackupFileStatus',
-  'InvalidParameter.BackupFileId',
-  'InvalidParameter.BackupFilePath',
-  'InvalidParameter.UploadType',
-]);
-
 const MAX_AMBIGUOUS_RETRIES = 3;
 
 type Rejection = { instanceId: string } & Verdict;
@@ -83,9 +89,16 @@ export function looksLikeRecovery(taskType: string | undefined): boolean {
 }
 
 /** Picks the task this attempt created on the instance, if any (pure; exported for tests). */
-export function pickAdoptable(tasks: readonly Task[], instanceId: string, attemptStartedAtMs: number): Task | undefined {
+export function pickAdoptable(
+  tasks: readonly Task[],
+  instanceId: string,
+  attemptStartedAtMs: number,
+  earlierTaskIds: ReadonlySet<string> = new Set(),
+): Task | undefined {
   const since = attemptStartedAtMs - CLOCK_SKEW_ALLOWANCE_MS;
   const candidates = tasks.filter((t) => {
+    // A task of an earlier attempt of this run is never this attempt's, however close in time.
+    if (earlierTaskIds.has(t.taskId)) return false;
     if (t.instanceId !== undefined && t.instanceId !== instanceId) return false;
     if (t.level !== undefined && t.level !== 2) return false;
     if (!looksLikeRecovery(t.taskType)) return false;
@@ -100,9 +113,7 @@ export function pickAdoptable(tasks: readonly Task[], instanceId: string, attemp
   return candidates.sort((a, b) => (timeOf(a.startTime) ?? 0) - (timeOf(b.startTime) ?? 0))[0];
 }
 
-function timeOf(vendorTime: string | undefined): number | undefined {
-  return parseVendorTime(vendorTime)?.getTime();
-}
+const timeOf = vendorTimeMs;
 
 export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveriesRequest): Promise<SubmitRecoveriesResult> {
   const info = activityInfo();
@@ -111,6 +122,7 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
     throw ApplicationFailure.nonRetryable('attemptStartedAt must be an ISO timestamp', FailureType.InvalidActivityRequest);
   }
   const chunkSize = Math.max(1, Math.min(50, Math.floor(req.chunkSize)));
+  const earlierTaskIds = new Set(req.earlierTaskIds ?? []);
   const state = readCheckpoint(info.heartbeatDetails, req.attemptStartedAt);
   const beat = (): void => heartbeat(state);
   const wf = workflowIdOf();
@@ -134,15 +146,8 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
   const adoptFor = async (ids: string[]): Promise<string[]> => {
     const left: string[] = [];
     await mapBounded(ids, deps.concurrency, async (instanceId) => {
-      const tasks = await collectAll((nextToken) =>
-        withThrottleRetry(
-          deps,
-          'DescribeTasks',
-          () => deps.ecp.describeTasks({ instanceId, level: 2, maxResults: MAX_PAGE_SIZE, nextToken }),
-          beat,
-        ),
-      );
-      const found = pickAdoptable(tasks, instanceId, startedAtMs);
+      const tasks = await readInstanceTasks(deps, instanceId, beat);
+      const found = pickAdoptable(tasks, instanceId, startedAtMs, earlierTaskIds);
       if (found) {
         state.submitted[instanceId] = { taskId: found.taskId, adopted: true };
         log.info('adopted an existing recovery task instead of re-submitting', {
@@ -171,7 +176,100 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
     beat();
   };
 
-  /** Sends one RecoverApp for `ids`, splitting to isolate instances the vendor refuses. */
+  /** Not sent again: the instance is not RUNNING (or gone). The vendor's code and words and the raw status are kept. */
+  const rejectNotReady = (instanceId: string, rawStatus: string | undefined, err: EcpError): void => {
+    const status = describeStatus(rawStatus, isKnownInstanceStatus);
+    state.rejected[instanceId] = {
+      ok: false,
+      reason: 'RecoverRejected',
+      message: `RecoverApp not sent to ${instanceId} again: it is ${status}, not RUNNING (after ${err.code}: ${err.vendorMessage})`,
+      evidence: { detail: err.code, expected: INSTANCE_READY, found: rawStatus ?? 'gone' },
+    };
+  };
+
+  /**
+   * After a refused RecoverApp: look at the backup and at every instance before splitting, resending or
+   * giving up. A task this attempt already created is adopted; an instance that is not RUNNING is not
+   * sent again; a backup that is gone or unusable fails the whole call. Only RUNNING instances without a
+   * task are sent again, and only once the instances that explain the refusal are out of the call.
+   */
+  const afterRefusal = async (group: RecoveryGroup, ids: string[], err: EcpError, ambiguousLeft: number): Promise<void> => {
+    const b = group.backup;
+    const left = await adoptFor(ids);
+    if (left.length === 0) return;
+    const backupStatus = await readBackupStatus(deps, b.backupFileId, beat);
+    if (backupBlocksRecovery(backupStatus)) {
+      const status = describeStatus(backupStatus, isKnownBackupFileStatus);
+      for (const instanceId of left) {
+        state.rejected[instanceId] = {
+          ok: false,
+          reason: 'RecoverRejected',
+          message: `RecoverApp rejected for ${instanceId}: backup ${b.backupFileId} is ${status} (${err.code}: ${err.vendorMessage})`,
+          evidence: { detail: err.code, expected: BACKUP_READY, found: backupStatus ?? 'gone' },
+        };
+      }
+      beat();
+      return;
+    }
+    if (BACKUP_LEVEL_REJECTION_CODES.includes(err.code)) {
+      log.info('a backup-level rejection code, but the backup looks usable; judging per instance', {
+        workflowId: wf,
+        code: err.code,
+        backupStatus,
+      });
+    }
+    const statuses = await readInstanceStatuses(deps, left, beat);
+    const resend: string[] = [];
+    for (const instanceId of left) {
+      const step = stepAfterRejection({ instanceId, status: statuses.get(instanceId) });
+      if (step.kind === 'not-ready') rejectNotReady(instanceId, statuses.get(instanceId), err);
+      else resend.push(instanceId);
+    }
+    beat();
+    if (resend.length === 0) return;
+    if (resend.length < ids.length) return send(group, resend, ambiguousLeft);
+    // Every instance is RUNNING without a task and the backup is usable: the vendor's reason is not
+    // visible in state. Give up on a single instance; isolate it in a larger call.
+    if (resend.length === 1) return reject(resend, err);
+    const named = resend.filter((id) => err.vendorMessage.includes(id));
+    if (named.length === 1) {
+      reject(named, err);
+      return send(
+        group,
+        resend.filter((id) => id !== named[0]),
+        ambiguousLeft,
+      );
+    }
+    const mid = Math.ceil(resend.length / 2);
+    await send(group, resend.slice(0, mid), ambiguousLeft);
+    return send(group, resend.slice(mid), ambiguousLeft);
+  };
+
+  /**
+   * After a RecoverApp whose outcome is unknown: wait a moment, adopt what landed, and send again only to
+   * RUNNING instances without a task. An instance that is not RUNNING may be running a recovery whose
+   * task is not listed yet: it is looked at again (bounded), then given up naming its status.
+   */
+  const afterAmbiguous = async (group: RecoveryGroup, ids: string[], err: EcpError, triesLeft: number): Promise<void> => {
+    await sleepWithHeartbeat(deps.throttleBackoff.initialMs, beat);
+    // Only a request we know was never sent can be re-sent without looking.
+    if (!err.mayHaveSucceeded) return send(group, ids, triesLeft);
+    const left = await adoptFor(ids);
+    if (left.length === 0) return;
+    const statuses = await readInstanceStatuses(deps, left, beat);
+    const ready = left.filter((id) => instanceCondition(statuses.get(id)) === 'ready');
+    const notReady = left.filter((id) => !ready.includes(id));
+    if (notReady.length > 0) {
+      if (triesLeft > 0) await afterAmbiguous(group, notReady, err, triesLeft - 1);
+      else {
+        for (const id of notReady) rejectNotReady(id, statuses.get(id), err);
+        beat();
+      }
+    }
+    return send(group, ready, triesLeft);
+  };
+
+  /** Sends one RecoverApp for `ids`; refusals and unknown outcomes are settled by reading vendor state. */
   const send = async (group: RecoveryGroup, ids: string[], ambiguousLeft = MAX_AMBIGUOUS_RETRIES): Promise<void> => {
     if (ids.length === 0) return;
     const b = group.backup;
@@ -224,30 +322,16 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
           requestId: err.requestId,
           instances: ids.length,
         });
-        // Give a call that did land a moment to show up in DescribeTasks, then look before re-sending.
-        // Only a request we know was never sent can be re-sent blindly.
-        await sleepWithHeartbeat(deps.throttleBackoff.initialMs, beat);
-        const left = err.mayHaveSucceeded ? await adoptFor(ids) : ids;
-        return send(group, left, ambiguousLeft - 1);
+        return afterAmbiguous(group, ids, err, ambiguousLeft - 1);
       }
-      if (err.kind === 'invalid' || err.kind === 'notFound') {
-        if (ids.length === 1 || BACKUP_LEVEL_CODES.has(err.code)) {
-          reject(ids, err);
-          return;
-        }
-        // The vendor names the offending instance in most messages; isolate it without a full split.
-        const named = ids.filter((id) => err.vendorMessage.includes(id));
-        if (named.length === 1) {
-          reject(named, err);
-          return send(
-            group,
-            ids.filter((id) => id !== named[0]),
-            ambiguousLeft,
-          );
-        }
-        const mid = Math.ceil(ids.length / 2);
-        await send(group, ids.slice(0, mid), ambiguousLeft);
-        return send(group, ids.slice(mid), ambiguousLeft);
+      if (isRefusal(err)) {
+        log.info('RecoverApp refused; reading instance and backup state before deciding', {
+          workflowId: wf,
+          code: err.code,
+          requestId: err.requestId,
+          instances: ids.length,
+        });
+        return afterRefusal(group, ids, err, ambiguousLeft);
       }
       throw err; // auth and the rest: the activity fails (mapped to a typed failure by the caller)
     }

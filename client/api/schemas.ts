@@ -114,7 +114,7 @@ const backupOutcome = z.object({
   backupFileId: z.string(),
   sourceInstanceId: z.string().optional(),
   released: z.boolean(),
-  keptBecause: z.enum(['not-all-verified', 'policy-never', 'approval-timeout', 'approval-pending', 'cancelled', 'preflight-failed', 'release-failed']).optional(),
+  keptBecause: z.enum(['not-all-verified', 'policy-never', 'approval-timeout', 'approval-pending', 'cancelled', 'preflight-failed', 'release-failed', 'backup-status-unknown']).optional(),
   sourceMayBeReset: z.boolean(),
 });
 

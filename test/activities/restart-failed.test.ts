@@ -23,8 +23,8 @@ const BACKUP_1 = DEMO_BACKUP_1_FACTS;
 
 const [FAILING, HEALTHY] = DEMO_TARGETS;
 
-function request(instanceIds: string[], attempt: number): SubmitRecoveriesRequest {
-  return { groups: [{ backup: BACKUP_1, instanceIds }], attempt, attemptStartedAt: new Date().toISOString(), chunkSize: 50 };
+function request(instanceIds: string[], attempt: number, earlierTaskIds: string[] = []): SubmitRecoveriesRequest {
+  return { groups: [{ backup: BACKUP_1, instanceIds }], attempt, attemptStartedAt: new Date().toISOString(), chunkSize: 50, earlierTaskIds };
 }
 
 /** Attempt 1 on FAILING: its task fails and leaves the instance RECOVER_FAILED. Returns that task's ID. */
@@ -64,12 +64,12 @@ describe('submitRecoveries on a retry attempt', () => {
     const retried = result.submitted[0];
     expect(retried).toMatchObject({ adopted: false });
     expect(retried.taskId).not.toBe(firstTaskId);
-    // A STOPPED target is not this step's business: the vendor refuses RecoverApp as before.
+    // A STOPPED target is not started (the operator stopped it) and not sent RecoverApp: it fails naming its status.
     expect(result.rejected).toEqual([
       expect.objectContaining({
         instanceId: DEMO_STOPPED_TARGET,
         reason: 'RecoverRejected',
-        evidence: expect.objectContaining({ detail: 'IncorrectInstanceStatus' }),
+        evidence: { detail: 'NotRunningBeforeRetry', expected: 'RUNNING', found: 'STOPPED' },
       }),
     ]);
 
@@ -80,6 +80,8 @@ describe('submitRecoveries on a retry attempt', () => {
     const recovers = (await t.callsSince(mark, 'RecoverApp')).filter((c) => c.outcome === 'ok');
     const sentTo = recovers.flatMap((c) => c.effects?.recoveryTasks?.map((r) => r.instanceId) ?? []);
     expect(sentTo.filter((id) => id === FAILING)).toHaveLength(1);
+    const asked = (await t.callsSince(mark, 'RecoverApp')).flatMap((c) => (c.params.AndroidInstanceIdList as string[] | undefined) ?? []);
+    expect(asked).not.toContain(DEMO_STOPPED_TARGET);
     expect(starts[0].seq).toBeLessThan(Math.min(...recovers.map((c) => c.seq)));
     const stats = await t.admin.stats();
     expect(stats.recoveryTasksByInstance[FAILING]).toBe(2);
@@ -127,14 +129,17 @@ describe('submitRecoveries on a retry attempt', () => {
   });
 
   it('attempt 1 never starts instances, even a RECOVER_FAILED one', async () => {
-    await failFirstAttempt();
+    const firstTaskId = await failFirstAttempt();
     const mark = await t.mark();
-    const { result } = await t.run(t.activities.submitRecoveries, [request([FAILING], 1)]);
+    const { result } = await t.run(t.activities.submitRecoveries, [request([FAILING], 1, [firstTaskId])]);
+    // The refusal is judged from the instance's observed status (read, never started), not adopted from the earlier task.
     expect(result.rejected).toEqual([
-      expect.objectContaining({ instanceId: FAILING, evidence: expect.objectContaining({ detail: 'IncorrectInstanceStatus' }) }),
+      expect.objectContaining({
+        instanceId: FAILING,
+        evidence: expect.objectContaining({ detail: 'IncorrectInstanceStatus', found: 'RECOVER_FAILED' }),
+      }),
     ]);
     expect(await t.callsSince(mark, 'StartAndroidInstance')).toHaveLength(0);
-    expect(await t.callsSince(mark, 'DescribeAndroidInstances')).toHaveLength(0);
   });
 });
 

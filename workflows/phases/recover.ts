@@ -50,7 +50,13 @@ async function submitBatch(run: RecoveryRun, plan: FrozenRecoveryPlan, attempt: 
     // Not cancellable: once RecoverApp may have been sent we must learn the task IDs, or a cancelled run
     // would leave vendor tasks nobody watches.
     result = await CancellationScope.nonCancellable(() =>
-      submitRecoveries({ groups, attempt, attemptStartedAt, chunkSize: plan.limits.recoverChunkSize }),
+      submitRecoveries({
+        groups,
+        attempt,
+        attemptStartedAt,
+        chunkSize: plan.limits.recoverChunkSize,
+        earlierTaskIds: batch.flatMap((id) => run.target(id).taskIds),
+      }),
     );
   } catch (err) {
     const why = activityGaveUp(err);
@@ -82,7 +88,7 @@ async function pollRound(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<st
   await forEachWindowed(chunks, pollWindow, async (tasks) => {
     let outcomes: TaskOutcome[];
     try {
-      ({ outcomes } = await pollTasks(pollRequest(plan, tasks, pollRoundMs)));
+      ({ outcomes } = await pollTasks(pollRequest(run, plan, tasks, pollRoundMs)));
     } catch (err) {
       const why = activityGaveUp(err);
       for (const t of tasks) {
@@ -119,9 +125,20 @@ function failOverdue(run: RecoveryRun, plan: FrozenRecoveryPlan, tasks: InFlight
   }
 }
 
-function pollRequest(plan: FrozenRecoveryPlan, tasks: InFlightTask[], maxDurationMs: number) {
+function pollRequest(run: RecoveryRun, plan: FrozenRecoveryPlan, tasks: InFlightTask[], maxDurationMs: number) {
   return {
-    tasks: tasks.map((t) => ({ instanceId: t.instanceId, taskId: t.taskId, submittedAt: t.submittedAt })),
+    // The backup and the earlier attempts' tasks let the activity judge a failure whose code it does not
+    // know from observed state (activity input only: the commands of a run do not change).
+    tasks: tasks.map((t) => {
+      const target = run.target(t.instanceId);
+      return {
+        instanceId: t.instanceId,
+        taskId: t.taskId,
+        submittedAt: t.submittedAt,
+        backupFileId: target.backupFileId,
+        earlierTaskIds: target.taskIds.filter((id) => id !== t.taskId),
+      };
+    }),
     taskTimeoutMs: plan.limits.taskTimeoutMs,
     pollIntervalMinMs: plan.limits.pollIntervalMinMs,
     pollIntervalMaxMs: plan.limits.pollIntervalMaxMs,
@@ -143,7 +160,7 @@ export async function settleAfterCancel(run: RecoveryRun, plan: FrozenRecoveryPl
     const maxDurationMs = Math.min(cancelSettleMs, plan.limits.taskTimeoutMs);
     await forEachWindowed(chunk(tasks, plan.limits.pollChunkSize), pollWindow, async (batch) => {
       try {
-        const { outcomes } = await pollTasks(pollRequest(plan, batch, maxDurationMs));
+        const { outcomes } = await pollTasks(pollRequest(run, plan, batch, maxDurationMs));
         for (const outcome of outcomes) lastKnown.set(outcome.instanceId, outcome);
       } catch {
         // Best effort: the targets are marked cancelled with their task IDs either way.

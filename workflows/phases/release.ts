@@ -45,7 +45,7 @@ export async function releaseVerifiedBackups(run: RecoveryRun, plan: FrozenRecov
   for (const id of releasable) {
     const outcome = byId.get(id);
     if (outcome && (outcome.released || outcome.alreadyGone)) run.markReleased(id);
-    else run.keepBackup(id, 'release-failed');
+    else run.keepBackup(id, outcome?.keptBecause ?? 'release-failed');
   }
   void run.notifier.released(run.progress().backups);
 }
