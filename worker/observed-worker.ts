@@ -26,14 +26,19 @@ export interface ObservedWorkerOptions {
   workflowBundlePath?: string;
   /** The rest of createWorker's tuning (rate limits, concurrency, grace time). */
   tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime'>;
+  /** Worker Deployment version (CPR_WORKER_VERSIONING=on); omitted: unversioned. */
+  deployment?: CreateWorkerOptions['deployment'];
 }
 
 /** The parts of the options that come from the worker configuration (env / CPR_WORKER_CONFIG_FILE). */
-export function optionsFromConfig(config: WorkerConfig): Pick<ObservedWorkerOptions, 'taskQueue' | 'customChecks' | 'workflowBundlePath' | 'tuning'> {
+export function optionsFromConfig(
+  config: WorkerConfig,
+): Pick<ObservedWorkerOptions, 'taskQueue' | 'customChecks' | 'workflowBundlePath' | 'tuning' | 'deployment'> {
   return {
     taskQueue: config.taskQueue,
     customChecks: config.customChecks,
     ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
+    ...(config.workerVersioning === 'on' ? { deployment: { deploymentName: config.deploymentName, buildId: config.buildId } } : {}),
     tuning: {
       vendorQps: { default: config.vendorQps, perAction: config.vendorQpsPerAction },
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
@@ -46,6 +51,8 @@ export function optionsFromConfig(config: WorkerConfig): Pick<ObservedWorkerOpti
 export interface ObservedWorker {
   /** Resolves when the worker stopped (after stop() or a fatal error). */
   done: Promise<void>;
+  /** `deploymentName.buildId` of a versioned worker, for the start-up log. */
+  deploymentVersion?: string;
   stop(): Promise<void>;
 }
 
@@ -84,14 +91,17 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
       sinks: metricsSinks(options.metrics),
       interceptors: { activity: [activityLogInterceptors] },
       webhooks,
+      ...(options.deployment ? { deployment: options.deployment } : {}),
     });
   } catch (err) {
     await connection.close();
     throw err;
   }
   const done = worker.run().finally(() => connection.close());
+  const version = worker.options.workerDeploymentOptions?.version;
   return {
     done,
+    ...(version ? { deploymentVersion: `${version.deploymentName}.${version.buildId}` } : {}),
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

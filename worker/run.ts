@@ -48,6 +48,7 @@ export async function runWorkerProcess(settings: WorkerProcessSettings): Promise
         metrics: metricsServer?.url,
         sdkMetrics: ports.sdkPort ? `http://${ports.host}:${ports.sdkPort}/metrics` : undefined,
         webhooks: webhooks ? new URL(webhooks.url).host : undefined,
+        deploymentVersion: worker.deploymentVersion,
       },
       `cpr worker polling task queue '${config.taskQueue}'`,
     );
