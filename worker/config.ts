@@ -6,11 +6,15 @@ import { customChecksSchema, DEFAULT_VENDOR_QPS, parseCustomChecks, type CustomC
 import { TASK_QUEUE } from '../workflows/types';
 
 const qps = z.number().positive().max(1000);
-/** The server joins deployment name and build ID with a dot into the version string. */
-const deploymentPart = z
+/** The server joins deployment name and build ID with a dot into the version string: no dot in the name. */
+const deploymentName = z
   .string()
   .max(200)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_+-]*$/, 'must be letters, digits, _ + - (no dots), starting with a letter or digit');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be letters, digits, _ and - (no dots), starting with a letter or digit');
+const buildId = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'must be letters, digits, . _ + and -, starting with a letter or digit');
 
 export const workerConfigSchema = z.strictObject({
   temporalAddress: z
@@ -39,9 +43,9 @@ export const workerConfigSchema = z.strictObject({
    */
   workerVersioning: z.enum(['on', 'off']).default('off'),
   /** Worker Deployment name (default cloudphone-recovery); only with workerVersioning on. */
-  deploymentName: deploymentPart.optional(),
+  deploymentName: deploymentName.optional(),
   /** This release's build ID (default: a hash of the workflow bundle); only with workerVersioning on. */
-  buildId: deploymentPart.optional(),
+  buildId: buildId.optional(),
 }).superRefine((config, ctx) => {
   if (config.workerVersioning === 'on') return;
   for (const key of ['deploymentName', 'buildId'] as const) {

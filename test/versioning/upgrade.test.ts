@@ -1,13 +1,15 @@
 // A release deployed while a recovery is in flight (docs/versioning.md, README "Rolling out a release"):
 // workers of build A run a recovery, build B with changed workflow code is deployed next to them and made
 // current, and then A's run must still finish on A (B's code could not replay it) while a new run goes to
-// B and finishes there. Real dev server, real versioned workers, real emulator.
+// B and finishes there, and the long-lived lease registry moves to B. Real dev server (Worker Deployments
+// are on in the pinned CLI's dev server), real versioned workers, real emulator.
 import { WithStartWorkflowOperation, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { decodeVersioningBehavior } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { DEMO_BACKUP_2, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { recoverApp } from '../../workflows/recover-app';
+import { leaseRegistryWorkflowId, leaseShardOf } from '../../workflows/lease-registry';
 import { pauseUpdate, progressQuery, resumeUpdate } from '../../workflows/types';
 import { connectTestTemporal, productWorkflowBundle, uniqueId, type TestTemporal } from '../harness/temporal';
 import { waitFor } from '../harness/wait';
@@ -73,6 +75,15 @@ describe('upgrading workers while a recovery is in flight (Worker Deployments, p
     try {
       await setCurrent('build-a');
 
+      // Build A has been serving: an earlier recovery of the same target started its lease registry.
+      const earlier = await temporal.client.workflow.execute(recoverApp, {
+        workflowId: uniqueId('upgrade-earlier'),
+        taskQueue: l.taskQueue,
+        args: [demoInput([DEMO_TARGETS[0]], { releaseBackup: 'never' })],
+      });
+      expect(earlier.outcome).toBe('succeeded');
+      const registry = temporal.client.workflow.getHandle(leaseRegistryWorkflowId(leaseShardOf(DEMO_TARGETS[0]), l.leasePrefix));
+
       // A recovery on build A, paused from its first workflow task on: in flight, holding no vendor task.
       const startOnA = new WithStartWorkflowOperation(recoverApp, {
         workflowId: uniqueId('upgrade-on-a'),
@@ -122,6 +133,14 @@ describe('upgrading workers while a recovery is in flight (Worker Deployments, p
       const describedB = await onB.describe();
       expect(versioningOf(describedB)).toEqual({ behavior: 'PINNED', deploymentName, buildId: 'build-b' });
       expect(describedB.memo?.[RELEASE_MEMO]).toBe('B');
+
+      // The lease registry (AUTO_UPGRADE, it never ends) moved from A to B when B became current.
+      const registryHistory = await registry.fetchHistory();
+      const registryBuilds = workflowTaskBuilds(registryHistory);
+      expect(registryBuilds[0]).toBe('build-a');
+      expect(registryBuilds.at(-1)).toBe('build-b');
+      expect(failedWorkflowTasks(registryHistory)).toBe(0);
+      expect(versioningOf(await registry.describe())).toEqual({ behavior: 'AUTO_UPGRADE', deploymentName, buildId: 'build-b' });
 
       // Why pinning matters: B's code cannot replay A's run, A's own code can.
       await expect(Worker.runReplayHistory({ workflowBundle: bundleB, replayName: 'A on B' }, historyA, onA.workflowId)).rejects.toThrow(DeterminismViolationError);
