@@ -7,13 +7,17 @@ import { WithStartWorkflowOperation, type WorkflowExecutionDescription, type Wor
 import { decodeVersioningBehavior } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { DEMO_BACKUP_2, DEMO_TARGETS } from '../../emulator/demo-seed';
+import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { recoverApp } from '../../workflows/recover-app';
+import { bulkMigration } from '../../workflows/bulk-migration';
+import { migrationProgressQuery } from '../../workflows/bulk/messages';
+import type { MigrationPlanInput } from '../../workflows/plan';
 import { leaseRegistryWorkflowId, leaseShardOf } from '../../workflows/lease-registry';
 import { pauseUpdate, progressQuery, resumeUpdate } from '../../workflows/types';
 import { connectTestTemporal, productWorkflowBundle, uniqueId, type TestTemporal } from '../harness/temporal';
 import { waitFor } from '../harness/wait';
-import { demoInput, openLab, type Lab } from '../workflows/emulator-harness';
+import { EMULATOR_LIMITS, demoInput, openLab, type Lab } from '../workflows/emulator-harness';
+import { maybeRecordFixture } from '../workflows/harness';
 import { RELEASE_MEMO } from './release-b-workflows';
 
 jest.setTimeout(240_000);
@@ -21,9 +25,10 @@ jest.setTimeout(240_000);
 let temporal: TestTemporal;
 let lab: Lab | undefined;
 beforeAll(async () => (temporal = await connectTestTemporal()));
-afterAll(async () => {
+afterAll(async () => temporal?.close());
+afterEach(async () => {
   await lab?.close();
-  await temporal?.close();
+  lab = undefined;
 });
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
@@ -47,33 +52,37 @@ function versioningOf(described: WorkflowExecutionDescription): { behavior?: str
 
 const failedWorkflowTasks = (history: History): number => (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
 
+const noop = (): void => undefined;
+const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+let releaseB: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundles of build A (the product's workflows) and build B (release-b-workflows.ts). */
+const bundles = (): Promise<WorkflowBundleWithSourceMap[]> =>
+  Promise.all([productWorkflowBundle(), (releaseB ??= bundleWorkflowCode({ workflowsPath: require.resolve('./release-b-workflows'), logger: quiet }))]);
+
+/** Waits until the build's workers have registered with the deployment, then makes it current. */
+function setCurrent(deploymentName: string, buildId: string): Promise<boolean> {
+  const service = temporal.client.workflowService;
+  const namespace = temporal.namespace;
+  return waitFor(`build ${buildId} to become the current version`, async () => {
+    await service.setWorkerDeploymentCurrentVersion({ namespace, deploymentName, buildId, identity: 'upgrade-test' });
+    const { workerDeploymentInfo } = await service.describeWorkerDeployment({ namespace, deploymentName });
+    return workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId === buildId;
+  });
+}
+
 describe('upgrading workers while a recovery is in flight (Worker Deployments, pinned runs)', () => {
   it('a run started on build A finishes on A after B becomes current; a new run goes to B and finishes there', async () => {
     lab = await openLab(temporal);
     const l = lab;
     const deploymentName = uniqueId('cpr-upgrade');
-    const quiet = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error, log: () => undefined };
-    const [bundleA, bundleB]: WorkflowBundleWithSourceMap[] = await Promise.all([
-      productWorkflowBundle(),
-      bundleWorkflowCode({ workflowsPath: require.resolve('./release-b-workflows'), logger: quiet }),
-    ]);
-    const service = temporal.client.workflowService;
-    const namespace = temporal.namespace;
-
-    /** Waits until the build's workers have registered with the deployment, then makes it current. */
-    const setCurrent = (buildId: string) =>
-      waitFor(`build ${buildId} to become the current version`, async () => {
-        await service.setWorkerDeploymentCurrentVersion({ namespace, deploymentName, buildId, identity: 'upgrade-test' });
-        const { workerDeploymentInfo } = await service.describeWorkerDeployment({ namespace, deploymentName });
-        return workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId === buildId;
-      });
+    const [bundleA, bundleB] = await bundles();
 
     const workerA = await l.worker({ workflowBundle: bundleA, deployment: { deploymentName, buildId: 'build-a' } });
     const runningA = workerA.run();
     let workerB: Worker | undefined;
     let runningB: Promise<void> | undefined;
     try {
-      await setCurrent('build-a');
+      await setCurrent(deploymentName, 'build-a');
 
       // Build A has been serving: an earlier recovery of the same target started its lease registry.
       const earlier = await temporal.client.workflow.execute(recoverApp, {
@@ -98,7 +107,7 @@ describe('upgrading workers while a recovery is in flight (Worker Deployments, p
       // Release B is deployed next to A and becomes current.
       workerB = await l.worker({ workflowBundle: bundleB, deployment: { deploymentName, buildId: 'build-b' } });
       runningB = workerB.run();
-      await setCurrent('build-b');
+      await setCurrent(deploymentName, 'build-b');
 
       // New work goes to B; A's paused run is resumed and goes on.
       const onB = await temporal.client.workflow.start(recoverApp, {
@@ -145,6 +154,66 @@ describe('upgrading workers while a recovery is in flight (Worker Deployments, p
       // Why pinning matters: B's code cannot replay A's run, A's own code can.
       await expect(Worker.runReplayHistory({ workflowBundle: bundleB, replayName: 'A on B' }, historyA, onA.workflowId)).rejects.toThrow(DeterminismViolationError);
       await Worker.runReplayHistory({ workflowBundle: bundleA, replayName: 'A on A' }, historyA, onA.workflowId);
+    } finally {
+      workerB?.shutdown();
+      workerA.shutdown();
+      await Promise.all([runningA, runningB]);
+    }
+  });
+
+  it('a migration finishes its running child on A, then continues as new onto B for the rest (patched)', async () => {
+    const [first, second] = [DEMO_TARGETS[2], DEMO_TARGETS[3]];
+    // The first child's vendor task takes ~5 s, so the migration is mid-child when B is deployed.
+    lab = await openLab(temporal, { instanceOverrides: { [first]: { recoverDurationMs: 500_000 } } });
+    const l = lab;
+    const deploymentName = uniqueId('cpr-upgrade');
+    const [bundleA, bundleB] = await bundles();
+    const workerA = await l.worker({ workflowBundle: bundleA, deployment: { deploymentName, buildId: 'build-a' } });
+    const runningA = workerA.run();
+    let workerB: Worker | undefined;
+    let runningB: Promise<void> | undefined;
+    try {
+      await setCurrent(deploymentName, 'build-a');
+      const migration = await temporal.client.workflow.start(bulkMigration, {
+        workflowId: uniqueId('upgrade-migration'),
+        taskQueue: l.taskQueue,
+        args: [
+          {
+            items: [
+              { backupFileId: DEMO_BACKUP_1, instanceIds: [first] },
+              { backupFileId: DEMO_BACKUP_2, instanceIds: [second] },
+            ],
+            options: { onBusyInstance: 'fail', releaseBackup: 'never', limits: { ...EMULATOR_LIMITS }, itemsPerChild: 1, maxConcurrentChildren: 1 },
+          } satisfies MigrationPlanInput,
+        ],
+      });
+      // Hold the second chunk while the first child runs on A.
+      await waitFor('the first child to run', async () => (await migration.query(migrationProgressQuery)).children.running === 1);
+      await migration.executeUpdate(pauseUpdate, { args: [{ reason: 'release B is being deployed' }] });
+      expect((await migration.query(migrationProgressQuery)).children).toMatchObject({ running: 1, done: 0 });
+
+      workerB = await l.worker({ workflowBundle: bundleB, deployment: { deploymentName, buildId: 'build-b' } });
+      runningB = workerB.run();
+      await setCurrent(deploymentName, 'build-b');
+      await migration.executeUpdate(resumeUpdate);
+      const result = await migration.result();
+
+      expect(result).toMatchObject({ outcome: 'succeeded', counts: { total: 2, verified: 2 }, runs: 2 });
+      // The first run (and its child) stayed on A; after its child finished it continued as new onto B,
+      // where the second child ran.
+      const firstRun = temporal.client.workflow.getHandle(migration.workflowId, migration.firstExecutionRunId);
+      const firstRunHistory = await firstRun.fetchHistory();
+      expect(new Set(workflowTaskBuilds(firstRunHistory))).toEqual(new Set(['build-a']));
+      expect((firstRunHistory.events ?? []).some((e) => e.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
+      expect(new Set(workflowTaskBuilds(await migration.fetchHistory()))).toEqual(new Set(['build-b']));
+      expect(versioningOf(await migration.describe())).toEqual({ behavior: 'PINNED', deploymentName, buildId: 'build-b' });
+      const child = (index: number) => temporal.client.workflow.getHandle(`${migration.workflowId}/${index}`);
+      expect(new Set(workflowTaskBuilds(await child(0).fetchHistory()))).toEqual(new Set(['build-a']));
+      expect(new Set(workflowTaskBuilds(await child(1).fetchHistory()))).toEqual(new Set(['build-b']));
+      expect((await child(1).describe()).memo?.[RELEASE_MEMO]).toBe('B');
+      for (const history of [firstRunHistory, await migration.fetchHistory(), await child(0).fetchHistory()]) expect(failedWorkflowTasks(history)).toBe(0);
+      // A new shape of history: recorded once as a new replay fixture (docs/versioning.md).
+      await maybeRecordFixture(firstRun, 'bulk-migration.moves-to-current-build');
     } finally {
       workerB?.shutdown();
       workerA.shutdown();
