@@ -3,6 +3,7 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadWorkerConfig } from '../../worker/config';
 import { defaultBuildId, versionedDeploymentOptions } from '../../worker/deployment';
+import { optionsFromConfig } from '../../worker/observed-worker';
 import * as workflows from '../../workflows';
 import { WORKFLOW_VERSIONING } from '../../workflows/versioning';
 
@@ -21,6 +22,12 @@ describe('Worker Deployment configuration', () => {
   it('reads CPR_WORKER_VERSIONING, CPR_DEPLOYMENT_NAME and CPR_BUILD_ID', () => {
     const config = loadWorkerConfig({ CPR_WORKER_VERSIONING: 'on', CPR_DEPLOYMENT_NAME: 'cpr-eu', CPR_BUILD_ID: '1.4.0-9f3c2e1' }, noFiles);
     expect(config).toMatchObject({ workerVersioning: 'on', deploymentName: 'cpr-eu', buildId: '1.4.0-9f3c2e1' });
+  });
+
+  it('reaches the worker only when on: the production worker (worker/run.ts) gets a deployment from the configuration', () => {
+    expect(optionsFromConfig(loadWorkerConfig({}, noFiles)).deployment).toBeUndefined();
+    expect(optionsFromConfig(loadWorkerConfig({ CPR_WORKER_VERSIONING: 'on' }, noFiles)).deployment).toEqual({ deploymentName: undefined, buildId: undefined });
+    expect(optionsFromConfig(loadWorkerConfig({ CPR_WORKER_VERSIONING: 'on', CPR_BUILD_ID: '1.5.0' }, noFiles)).deployment).toMatchObject({ buildId: '1.5.0' });
   });
 
   it('names the field and the rule for a bad value', () => {
