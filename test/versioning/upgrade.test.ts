@@ -1,8 +1,9 @@
 // A release deployed while a recovery is in flight (docs/versioning.md, README "Rolling out a release"):
 // workers of build A run a recovery, build B with changed workflow code is deployed next to them and made
 // current, and then A's run must still finish on A (B's code could not replay it) while a new run goes to
-// B and finishes there, and the long-lived lease registry moves to B. Real dev server (Worker Deployments
-// are on in the pinned CLI's dev server), real versioned workers, real emulator.
+// B and finishes there, and the long-lived lease registry moves to B; a migration lets its running child
+// finish on A and continues as new onto B. Real dev server (Worker Deployments are on in the pinned CLI's
+// dev server), real versioned workers, real emulator.
 import { WithStartWorkflowOperation, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { decodeVersioningBehavior } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
