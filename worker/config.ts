@@ -6,6 +6,15 @@ import { customChecksSchema, DEFAULT_VENDOR_QPS, parseCustomChecks, type CustomC
 import { TASK_QUEUE } from '../workflows/types';
 
 const qps = z.number().positive().max(1000);
+/** The server joins deployment name and build ID with a dot into the version string: no dot in the name. */
+const deploymentName = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be letters, digits, _ and - (no dots), starting with a letter or digit');
+const buildId = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'must be letters, digits, . _ + and -, starting with a letter or digit');
 
 export const workerConfigSchema = z.strictObject({
   temporalAddress: z
@@ -27,6 +36,21 @@ export const workerConfigSchema = z.strictObject({
   shutdownGraceTimeMs: z.number().int().min(0).max(600_000).default(10_000),
   /** Prebuilt workflow bundle (`npm run bundle`): the worker skips webpack, starting faster and smaller. */
   workflowBundlePath: z.string().min(1).optional(),
+  /**
+   * Worker Deployments (docs/versioning.md): `on` registers this worker as version `buildId` of
+   * `deploymentName`, so runs stay on the build that started them. `off` (default) is an unversioned
+   * worker: nothing to do at deploy time, upgrades rely on patched() alone.
+   */
+  workerVersioning: z.enum(['on', 'off']).default('off'),
+  /** Worker Deployment name (default cloudphone-recovery); only with workerVersioning on. */
+  deploymentName: deploymentName.optional(),
+  /** This release's build ID (default: a hash of the workflow bundle); only with workerVersioning on. */
+  buildId: buildId.optional(),
+}).superRefine((config, ctx) => {
+  if (config.workerVersioning === 'on') return;
+  for (const key of ['deploymentName', 'buildId'] as const) {
+    if (config[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is only used with workerVersioning on (CPR_WORKER_VERSIONING=on)' });
+  }
 });
 
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
@@ -42,7 +66,8 @@ type Env = Record<string, string | undefined>;
  * Reads CPR_WORKER_CONFIG_FILE (JSON with any WorkerConfig field), then CPR_TEMPORAL_ADDRESS,
  * CPR_TEMPORAL_NAMESPACE, CPR_TASK_QUEUE, CPR_CUSTOM_CHECKS_FILE (JSON object of checks),
  * CPR_VENDOR_QPS (`10` or `10,RunCommand=5,RecoverApp=2`), CPR_MAX_CONCURRENT_ACTIVITIES,
- * CPR_ACTIVITY_CONCURRENCY and CPR_SHUTDOWN_GRACE_MS.
+ * CPR_ACTIVITY_CONCURRENCY, CPR_SHUTDOWN_GRACE_MS, CPR_WORKFLOW_BUNDLE, and the Worker Deployment settings
+ * CPR_WORKER_VERSIONING (on|off), CPR_DEPLOYMENT_NAME and CPR_BUILD_ID.
  */
 export function loadWorkerConfig(
   env: Env = process.env,
@@ -65,6 +90,9 @@ export function loadWorkerConfig(
   set('activityConcurrency', numberOrText(env.CPR_ACTIVITY_CONCURRENCY));
   set('shutdownGraceTimeMs', numberOrText(env.CPR_SHUTDOWN_GRACE_MS));
   set('workflowBundlePath', env.CPR_WORKFLOW_BUNDLE);
+  set('workerVersioning', env.CPR_WORKER_VERSIONING);
+  set('deploymentName', env.CPR_DEPLOYMENT_NAME);
+  set('buildId', env.CPR_BUILD_ID);
 
   const parsed = workerConfigSchema.safeParse(raw);
   if (!parsed.success) {

@@ -8,6 +8,7 @@ import { createLeaseActivities, type LeaseActivitiesOptions } from '../activitie
 import { createWebhookActivities, type WebhookActivities } from '../activities/webhooks';
 import { TASK_QUEUE } from '../workflows/types';
 import { DEFAULT_VENDOR_QPS } from '../activities/rate-limit';
+import { versionedDeploymentOptions, type DeploymentSettings } from './deployment';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -36,6 +37,8 @@ export interface CreateWorkerOptions {
   interceptors?: WorkerOptions['interceptors'];
   /** The webhook activities (createWebhookActivities(loadWebhookConfig(env), hooks)); default: registered, off. */
   webhooks?: WebhookActivities;
+  /** Worker Deployment version of this worker (docs/versioning.md); omitted: an unversioned worker. */
+  deployment?: DeploymentSettings;
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
@@ -64,6 +67,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     sinks: options.sinks,
     interceptors: options.interceptors,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.deployment ? { workerDeploymentOptions: await versionedDeploymentOptions(options.deployment, workflowBundle) } : {}),
   });
 }
 

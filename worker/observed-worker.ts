@@ -34,6 +34,8 @@ export interface ObservedWorkerOptions {
   tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime' | 'leases'>;
   /** Tracing started in this process (startTracing); workflows, activities and vendor calls become spans. */
   tracing?: Tracing;
+  /** Worker Deployment version (CPR_WORKER_VERSIONING=on); omitted: unversioned. */
+  deployment?: CreateWorkerOptions['deployment'];
 }
 
 /**
@@ -52,11 +54,14 @@ const WORKFLOW_TRACING_MARK = 'OpenTelemetryInboundInterceptor';
 const CONFIRMATION_GRACE_MS = 5_000;
 
 /** The parts of the options that come from the worker configuration (env / CPR_WORKER_CONFIG_FILE). */
-export function optionsFromConfig(config: WorkerConfig): Pick<ObservedWorkerOptions, 'taskQueue' | 'customChecks' | 'workflowBundlePath' | 'tuning'> {
+export function optionsFromConfig(
+  config: WorkerConfig,
+): Pick<ObservedWorkerOptions, 'taskQueue' | 'customChecks' | 'workflowBundlePath' | 'tuning' | 'deployment'> {
   return {
     taskQueue: config.taskQueue,
     customChecks: config.customChecks,
     ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
+    ...(config.workerVersioning === 'on' ? { deployment: { deploymentName: config.deploymentName, buildId: config.buildId } } : {}),
     tuning: {
       vendorQps: { default: config.vendorQps, perAction: config.vendorQpsPerAction },
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
@@ -69,6 +74,8 @@ export function optionsFromConfig(config: WorkerConfig): Pick<ObservedWorkerOpti
 export interface ObservedWorker {
   /** Resolves when the worker stopped (after stop() or a fatal error). */
   done: Promise<void>;
+  /** `deploymentName.buildId` of a versioned worker, for the start-up log. */
+  deploymentVersion?: string;
   stop(): Promise<void>;
 }
 
@@ -128,6 +135,7 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
         ...(tracing ? { client: { workflow: tracing.clientInterceptors } } : {}),
       },
       webhooks,
+      ...(options.deployment ? { deployment: options.deployment } : {}),
     });
   } catch (err) {
     await connection.close();
@@ -137,8 +145,10 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
     await settledWithin(counts, CONFIRMATION_GRACE_MS);
     await connection.close();
   });
+  const version = worker.options.workerDeploymentOptions?.version;
   return {
     done,
+    ...(version ? { deploymentVersion: `${version.deploymentName}.${version.buildId}` } : {}),
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

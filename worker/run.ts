@@ -60,6 +60,7 @@ export async function runWorkerProcess(settings: WorkerProcessSettings): Promise
         sdkMetrics: ports.sdkPort ? `http://${ports.host}:${ports.sdkPort}/metrics` : undefined,
         webhooks: webhooks ? new URL(webhooks.url).host : undefined,
         tracing: tracing ? 'on' : 'off',
+        deploymentVersion: worker.deploymentVersion,
       },
       `cpr worker polling task queue '${config.taskQueue}'`,
     );

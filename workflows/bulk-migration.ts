@@ -9,6 +9,8 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  makeContinueAsNewFunc,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -95,12 +97,15 @@ export async function bulkMigration(input: BulkMigrationInput): Promise<Migratio
         const chunk = remaining[next]!;
         await closeWavesBefore(chunk.wave, tracker, options);
         await condition(() => !tracker.paused && tracker.running < tracker.window);
-        if (shouldContinueAsNew(tracker, options)) {
+        const movesToNewBuild = newBuildIsCurrent();
+        if (movesToNewBuild || shouldContinueAsNew(tracker, options)) {
           // Children must not outlive this run: their parent-close policy would cancel them.
           await condition(() => tracker.running === 0);
           await condition(allHandlersFinished);
-          log.info('bulk migration continues as new', { remainingChunks: remaining.length - next });
-          await continueAsNew<typeof bulkMigration>({ continuation: { options, remaining: remaining.slice(next), tracker: tracker.snapshot() } });
+          log.info('bulk migration continues as new', { remainingChunks: remaining.length - next, movesToNewBuild });
+          const continuation: MigrationContinuation = { continuation: { options, remaining: remaining.slice(next), tracker: tracker.snapshot() } };
+          if (movesToNewBuild) await makeContinueAsNewFunc<typeof bulkMigration>({ initialVersioningBehavior: 'AUTO_UPGRADE' })(continuation);
+          await continueAsNew<typeof bulkMigration>(continuation);
         }
         launch(chunk);
       }
@@ -163,6 +168,16 @@ async function closeWavesBefore(wave: number, tracker: MigrationTracker, options
       log.warn('bulk migration paused on failure rate', { wave: w, failureRate: closed.failureRate });
     }
   }
+}
+
+/**
+ * A pinned migration runs for days; when a new build of its Worker Deployment becomes current, it
+ * continues as new onto that build at the next chunk boundary, once its running children (pinned to the
+ * old build) have finished (docs/versioning.md). Behind patched(): it adds a continue-as-new that runs
+ * started before this release never issued.
+ */
+function newBuildIsCurrent(): boolean {
+  return workflowInfo().targetWorkerDeploymentVersionChanged && patched('migration-moves-to-current-build');
 }
 
 function shouldContinueAsNew(tracker: MigrationTracker, options: MigrationOptions): boolean {

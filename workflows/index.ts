@@ -1,5 +1,10 @@
 // Every workflow the product's workers run. The bundle is built from this file.
-export { recoverApp } from './recover-app';
-export { recoveryDryRun } from './dry-run';
-export { bulkMigration } from './bulk-migration';
-export { leaseRegistry } from './lease-registry';
+import { recoverApp } from './recover-app';
+import { recoveryDryRun } from './dry-run';
+import { bulkMigration } from './bulk-migration';
+import { leaseRegistry } from './lease-registry';
+import { declareVersioning } from './versioning';
+
+export { recoverApp, recoveryDryRun, bulkMigration, leaseRegistry };
+
+declareVersioning({ recoverApp, recoveryDryRun, bulkMigration, leaseRegistry });

@@ -62,6 +62,9 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     '--dynamic-config-value', 'frontend.workerVersioningWorkflowAPIs=true',
+    // Worker Deployments (docs/versioning.md). On by default in CLI 1.9.1 (Server 1.32); stated so a
+    // versioned worker keeps working if that default changes.
+    '--dynamic-config-value', 'system.enableDeploymentVersions=true',
     '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true',
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
     ...(options.uiPort !== undefined ? ['--ui-port', String(options.uiPort)] : ['--headless']),

@@ -18,6 +18,7 @@ describe('loadWorkerConfig', () => {
       maxConcurrentActivityTaskExecutions: 50,
       activityConcurrency: 4,
       shutdownGraceTimeMs: 10_000,
+      workerVersioning: 'off',
     });
   });
 

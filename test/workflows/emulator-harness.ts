@@ -9,7 +9,7 @@ import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
 import { LEASE_SHARDS } from '../../workflows/types';
 import type { RecoverAppInput } from '../../workflows/input';
 import { DEMO_BACKUP_1 } from '../../emulator/demo-seed';
-import { createWorker } from '../../worker';
+import { createWorker, type CreateWorkerOptions } from '../../worker';
 import { productWorkflowBundle, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 
 /** A recovery task takes ~300 ms, a command ~10 ms, a snapshot ~200 ms. */
@@ -40,8 +40,8 @@ export interface Lab {
   admin: EmulatorAdmin;
   taskQueue: string;
   leasePrefix: string;
-  /** A fresh Worker with the real activities on the lab's task queue. */
-  worker(): Promise<Worker>;
+  /** A fresh Worker with the real activities on the lab's task queue; `overrides` replace createWorker options. */
+  worker(overrides?: Partial<CreateWorkerOptions>): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -59,7 +59,7 @@ export async function openLab(temporal: TestTemporal, config: Partial<EmulatorCo
     admin,
     taskQueue,
     leasePrefix,
-    async worker() {
+    async worker(overrides = {}) {
       return createWorker({
         connection: temporal.nativeConnection,
         namespace: temporal.namespace,
@@ -69,6 +69,7 @@ export async function openLab(temporal: TestTemporal, config: Partial<EmulatorCo
         leases: { registryIdPrefix: leasePrefix },
         vendorQps: 1000,
         shutdownGraceTime: 0,
+        ...overrides,
       });
     },
     async close() {
