@@ -6,6 +6,7 @@ import { loadEcpConfig } from '../activities/ecp';
 import { loadWebhookConfig } from '../activities/webhooks';
 import { loadWorkerConfig } from './config';
 import { runWorkerProcess, SECRET_VARIABLES } from './run';
+import { loadRegionLanes } from './regions';
 
 async function main(): Promise<number> {
   const env = process.env;
@@ -15,6 +16,7 @@ async function main(): Promise<number> {
     temporal: { address: config.temporalAddress, namespace: config.namespace },
     config,
     ecpConfig: loadEcpConfig(env),
+    regions: loadRegionLanes(env),
     ...(webhooks ? { webhooks } : {}),
     metrics: { host: env.CPR_METRICS_HOST ?? '0.0.0.0', port: Number(env.CPR_METRICS_PORT ?? 0), sdkPort: Number(env.CPR_SDK_METRICS_PORT ?? 0) },
     secrets: SECRET_VARIABLES.map((name) => env[name]),
