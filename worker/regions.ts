@@ -28,12 +28,19 @@ const regionSchema = z.strictObject({
   credentialsProfile: z.string().regex(PROFILE_NAME, 'must be a profile name like prod-a').optional(),
   vendorQps: qpsText.optional(),
   /** Further accounts in this region, by credentials profile name; items pick one with credentialsProfile. */
-  accounts: z.record(z.string().regex(PROFILE_NAME, 'must be a profile name like prod-b'), accountSchema).default({}),
+  accounts: z.record(z.string(), accountSchema).default({}),
 });
 
-export const regionsFileSchema = z
-  .record(z.string().regex(REGION_ID, 'must be a region ID like cn-shanghai'), regionSchema)
-  .refine((regions) => Object.keys(regions).length > 0, 'must name at least one region');
+// Keys are checked here rather than with a key schema, so the error names the key and the rule.
+export const regionsFileSchema = z.record(z.string(), regionSchema).superRefine((regions, ctx) => {
+  if (Object.keys(regions).length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'must name at least one region' });
+  for (const [region, cfg] of Object.entries(regions)) {
+    if (!REGION_ID.test(region)) ctx.addIssue({ code: 'custom', path: [region], message: 'must be a region ID like cn-shanghai' });
+    for (const profile of Object.keys(cfg.accounts)) {
+      if (!PROFILE_NAME.test(profile)) ctx.addIssue({ code: 'custom', path: [region, 'accounts', profile], message: 'must be a profile name like prod-b' });
+    }
+  }
+});
 
 /** One lane the worker serves: a region with one account, its client configuration and budget. */
 export interface RegionLane {
