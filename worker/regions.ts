@@ -37,7 +37,8 @@ export const regionsFileSchema = z.record(z.string(), regionSchema).superRefine(
   for (const [region, cfg] of Object.entries(regions)) {
     if (!REGION_ID.test(region)) ctx.addIssue({ code: 'custom', path: [region], message: 'must be a region ID like cn-shanghai' });
     for (const profile of Object.keys(cfg.accounts)) {
-      if (!PROFILE_NAME.test(profile)) ctx.addIssue({ code: 'custom', path: [region, 'accounts', profile], message: 'must be a profile name like prod-b' });
+      if (!PROFILE_NAME.test(profile))
+        ctx.addIssue({ code: 'custom', path: [region, 'accounts', profile], message: 'must be a profile name like prod-b' });
     }
   }
 });
@@ -102,9 +103,13 @@ export function regionLanes(raw: unknown, timeouts: Pick<EcpConfig, 'connectTime
 function budget(value: number | string | undefined, field: string): RegionLane['vendorQps'] {
   const parsed = typeof value === 'number' ? { vendorQps: value } : value === undefined ? {} : parseQps(value);
   const result = z
-    .object({ vendorQps: z.number().positive().max(1000).default(DEFAULT_VENDOR_QPS), vendorQpsPerAction: z.record(z.string(), z.number().positive().max(1000)).default({}) })
+    .object({
+      vendorQps: z.number().positive().max(1000).default(DEFAULT_VENDOR_QPS),
+      vendorQpsPerAction: z.record(z.string(), z.number().positive().max(1000)).default({}),
+    })
     .safeParse(parsed);
-  if (!result.success) throw new WorkerConfigError(`invalid CPR_REGIONS_FILE: ${field}: must be '10' or '10,RecoverApp=5' with rates in (0, 1000]`);
+  if (!result.success)
+    throw new WorkerConfigError(`invalid CPR_REGIONS_FILE: ${field}: must be '10' or '10,RecoverApp=5' with rates in (0, 1000]`);
   return { default: result.data.vendorQps, perAction: result.data.vendorQpsPerAction };
 }
 
@@ -174,9 +179,9 @@ export async function startRegionWorkers(
     await connection.close();
     throw err;
   }
-  const done = Promise.all(workers.map((w) => w.run())).then(
-    () => undefined,
-  ).finally(() => connection.close());
+  const done = Promise.all(workers.map((w) => w.run()))
+    .then(() => undefined)
+    .finally(() => connection.close());
   return {
     done,
     async stop() {

@@ -53,7 +53,9 @@ export async function recoveryDryRun(input: RecoverAppInput): Promise<DryRunResu
     throw invalidInputFailure('invalid recovery input', parsed.issues);
   }
   const { plan } = parsed;
-  const result = plan.items.some((item) => item.region) ? await preflightAcrossRegions(plan) : await preflight({ items: plan.items, verification: plan.verification });
+  const result = plan.items.some((item) => item.region)
+    ? await preflightAcrossRegions(plan)
+    : await preflight({ items: plan.items, verification: plan.verification });
 
   const backups: DryRunBackup[] = result.backups.map((b) => ({
     backupFileId: b.backupFileId,
@@ -91,18 +93,33 @@ export async function recoveryDryRun(input: RecoverAppInput): Promise<DryRunResu
 type PreflightResult = Awaited<ReturnType<typeof preflight>>;
 
 /** Items naming regions: one preflight per lane (workflows/regions.ts); cross-region refusals are reported as blocked. */
-async function preflightAcrossRegions(plan: { items: RecoveryItem[]; verification: Parameters<typeof preflight>[0]['verification'] }): Promise<PreflightResult> {
+async function preflightAcrossRegions(plan: {
+  items: RecoveryItem[];
+  verification: Parameters<typeof preflight>[0]['verification'];
+}): Promise<PreflightResult> {
   const lanes = new Map<Lane, RecoveryItem[]>();
   const refused: PreflightResult['targets'] = [];
   for (const item of plan.items) {
     const why = crossRegionRefusal(item);
-    if (why) refused.push(...item.instanceIds.map((instanceId) => ({ instanceId, backupFileId: item.backupFileId, ok: false, reason: 'CrossRegionUnreachable' as const, message: why, existingPackages: [] })));
+    if (why)
+      refused.push(
+        ...item.instanceIds.map((instanceId) => ({
+          instanceId,
+          backupFileId: item.backupFileId,
+          ok: false,
+          reason: 'CrossRegionUnreachable' as const,
+          message: why,
+          existingPackages: [],
+        })),
+      );
     else lanes.set(laneOf(item), [...(lanes.get(laneOf(item)) ?? []), item]);
   }
   const results = await Promise.all(
     [...lanes].map(([lane, items]) =>
       proxyActivities<Pick<RecoveryActivities, 'preflight'>>(
-        lane === undefined ? dryRunOptions : { ...dryRunOptions, taskQueue: laneTaskQueue(workflowInfo().taskQueue, lane), scheduleToStartTimeout: '1 minute' },
+        lane === undefined
+          ? dryRunOptions
+          : { ...dryRunOptions, taskQueue: laneTaskQueue(workflowInfo().taskQueue, lane), scheduleToStartTimeout: '1 minute' },
       ).preflight({ items, verification: plan.verification }),
     ),
   );

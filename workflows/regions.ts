@@ -32,7 +32,11 @@ export function targetLanes(plan: { items: readonly RecoveryItem[] }): Map<strin
 }
 
 /** Groups values by their target's lane, keeping input order within a lane and the lanes' first-seen order. */
-export function groupByLane<T>(plan: { items: readonly RecoveryItem[] }, values: readonly T[], instanceIdOf: (value: T) => string): [Lane, T[]][] {
+export function groupByLane<T>(
+  plan: { items: readonly RecoveryItem[] },
+  values: readonly T[],
+  instanceIdOf: (value: T) => string,
+): [Lane, T[]][] {
   const lanes = targetLanes(plan);
   const groups = new Map<Lane, T[]>();
   for (const value of values) {

@@ -64,7 +64,13 @@ beforeAll(async () => {
     vendorQps: 1000,
     shutdownGraceTime: 0,
   });
-  const regional = await createRegionWorkers({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, lanes: lanes ?? [], shutdownGraceTime: 0 });
+  const regional = await createRegionWorkers({
+    connection: temporal.nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue,
+    lanes: lanes ?? [],
+    shutdownGraceTime: 0,
+  });
   workers = [main, ...regional];
   for (const w of workers) void w.run();
 });
@@ -99,7 +105,7 @@ async function callCount(emulator: RunningEmulator): Promise<number> {
 }
 
 describe('a recovery across regions', () => {
-  it('verifies targets in two regions, each region\'s calls landing on its own endpoint', async () => {
+  it("verifies targets in two regions, each region's calls landing on its own endpoint", async () => {
     const shanghaiTargets = [DEMO_TARGETS[0], DEMO_TARGETS[1]];
     const hangzhouTargets = [DEMO_TARGETS[2], DEMO_TARGETS[3]];
     const result = await recover({
@@ -116,7 +122,8 @@ describe('a recovery across regions', () => {
     expect(await recoverAppTargets(emulators[SHANGHAI]!)).toEqual([...shanghaiTargets].sort());
     expect(await recoverAppTargets(emulators[HANGZHOU]!)).toEqual([...hangzhouTargets].sort());
     // Verification ran where the targets are: RunCommand on each region's own emulator.
-    for (const region of [SHANGHAI, HANGZHOU]) expect((await new EmulatorAdmin(emulators[region]!.url).allCalls(0, 'RunCommand')).length).toBeGreaterThan(0);
+    for (const region of [SHANGHAI, HANGZHOU])
+      expect((await new EmulatorAdmin(emulators[region]!.url).allCalls(0, 'RunCommand')).length).toBeGreaterThan(0);
     expect(await callCount(defaultEndpoint)).toBe(0);
   });
 
@@ -160,12 +167,12 @@ describe('a recovery across regions', () => {
     });
   });
 
-  it('refuses a backupRegion or credentialsProfile without the item\'s region', () => {
-    expect(() => parseInput(recoverAppInputSchema, { backupFileId: DEMO_BACKUP_1, instanceIds: [DEMO_TARGETS[0]], backupRegion: SHANGHAI })).toThrow(
-      /items\[0\]\.backupRegion: needs the item's region/,
-    );
-    expect(() => parseInput(recoverAppInputSchema, { items: [{ backupFileId: DEMO_BACKUP_1, instanceIds: [DEMO_TARGETS[0]], region: 'Shanghai' }] })).toThrow(
-      /items\[0\]\.region: must be a region ID like cn-shanghai/,
-    );
+  it("refuses a backupRegion or credentialsProfile without the item's region", () => {
+    expect(() =>
+      parseInput(recoverAppInputSchema, { backupFileId: DEMO_BACKUP_1, instanceIds: [DEMO_TARGETS[0]], backupRegion: SHANGHAI }),
+    ).toThrow(/items\[0\]\.backupRegion: needs the item's region/);
+    expect(() =>
+      parseInput(recoverAppInputSchema, { items: [{ backupFileId: DEMO_BACKUP_1, instanceIds: [DEMO_TARGETS[0]], region: 'Shanghai' }] }),
+    ).toThrow(/items\[0\]\.region: must be a region ID like cn-shanghai/);
   });
 });

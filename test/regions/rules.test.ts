@@ -21,7 +21,13 @@ describe('lanes', () => {
 
   it('keeps the parsed plan of an input without regions exactly as before (no new keys)', () => {
     const parsed = parseRecoverAppInput({ backupFileId: 'bf-abcdef01', instanceIds: ['acp-abcdef01'] });
-    expect(parsed.ok && Object.keys(parsed.plan.items[0]!).sort()).toEqual(['backupFileId', 'backupFilePath', 'instanceIds', 'uploadEndpoint', 'uploadType']);
+    expect(parsed.ok && Object.keys(parsed.plan.items[0]!).sort()).toEqual([
+      'backupFileId',
+      'backupFilePath',
+      'instanceIds',
+      'uploadEndpoint',
+      'uploadType',
+    ]);
   });
 });
 
@@ -35,11 +41,17 @@ describe('cross-region rule', () => {
   it('refuses a backup in another region without a reachable endpoint, naming both regions', () => {
     expect(crossRegionRefusal(item({ region: 'cn-hangzhou' }))).toBeUndefined();
     expect(crossRegionRefusal(item({ region: 'cn-hangzhou', backupRegion: 'cn-hangzhou' }))).toBeUndefined();
-    expect(crossRegionRefusal(item({ region: 'cn-hangzhou', backupRegion: 'cn-shanghai' }))).toMatch(/cn-shanghai.*cn-hangzhou.*uploadEndpoint/);
+    expect(crossRegionRefusal(item({ region: 'cn-hangzhou', backupRegion: 'cn-shanghai' }))).toMatch(
+      /cn-shanghai.*cn-hangzhou.*uploadEndpoint/,
+    );
     expect(
-      crossRegionRefusal(item({ region: 'cn-hangzhou', backupRegion: 'cn-shanghai', uploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com' })),
+      crossRegionRefusal(
+        item({ region: 'cn-hangzhou', backupRegion: 'cn-shanghai', uploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com' }),
+      ),
     ).toMatch(/reachable only inside its own region/);
-    expect(crossRegionRefusal(item({ region: 'cn-hangzhou', backupRegion: 'cn-shanghai', uploadEndpoint: 'oss-cn-shanghai.aliyuncs.com' }))).toBeUndefined();
+    expect(
+      crossRegionRefusal(item({ region: 'cn-hangzhou', backupRegion: 'cn-shanghai', uploadEndpoint: 'oss-cn-shanghai.aliyuncs.com' })),
+    ).toBeUndefined();
   });
 });
 
@@ -51,7 +63,12 @@ describe('CPR_REGIONS_FILE', () => {
   it('expands regions and their extra accounts into lanes with their own budgets', () => {
     const lanes = regionLanes(
       {
-        'cn-shanghai': { endpoint: 'eds-aic.cn-shanghai.aliyuncs.com', credentialsProfile: 'prod-a', vendorQps: '10,RecoverApp=5', accounts: { 'prod-b': { vendorQps: 4 } } },
+        'cn-shanghai': {
+          endpoint: 'eds-aic.cn-shanghai.aliyuncs.com',
+          credentialsProfile: 'prod-a',
+          vendorQps: '10,RecoverApp=5',
+          accounts: { 'prod-b': { vendorQps: 4 } },
+        },
         'cn-hangzhou': { endpoint: 'eds-aic.cn-hangzhou.aliyuncs.com', protocol: 'https' },
       },
       TIMEOUTS,
@@ -66,8 +83,12 @@ describe('CPR_REGIONS_FILE', () => {
 
   it('names the field and the rule of a bad file', () => {
     expect(() => regionLanes({ Shanghai: { endpoint: 'x' } }, TIMEOUTS)).toThrow(/Shanghai: must be a region ID like cn-shanghai/);
-    expect(() => regionLanes({ 'cn-shanghai': { endpoint: 'https://x' } }, TIMEOUTS)).toThrow(/cn-shanghai\.endpoint: must be host\[:port\]/);
-    expect(() => regionLanes({ 'cn-shanghai': { endpoint: 'x', vendorQps: 'RecoverApp=zero' } }, TIMEOUTS)).toThrow(/cn-shanghai\.vendorQps/);
+    expect(() => regionLanes({ 'cn-shanghai': { endpoint: 'https://x' } }, TIMEOUTS)).toThrow(
+      /cn-shanghai\.endpoint: must be host\[:port\]/,
+    );
+    expect(() => regionLanes({ 'cn-shanghai': { endpoint: 'x', vendorQps: 'RecoverApp=zero' } }, TIMEOUTS)).toThrow(
+      /cn-shanghai\.vendorQps/,
+    );
     expect(() => regionLanes({ 'cn-shanghai': { endpoint: 'x', accessKeySecret: 's' } }, TIMEOUTS)).toThrow(WorkerConfigError);
     expect(() => loadRegionLanes({ CPR_REGIONS_FILE: 'r.json' }, () => '{')).toThrow(/CPR_REGIONS_FILE: r.json is not valid JSON/);
   });

@@ -25,7 +25,12 @@ const options = (opts: Omit<ActivityOptions, 'retry'> & { retry?: RetryPolicy })
 const readOnly = { cancellationType: 'TRY_CANCEL' } as const;
 
 /** Reads only: instances, backups, the source app's version and data manifest. */
-const preflightOptions = options({ ...readOnly, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 10 } });
+const preflightOptions = options({
+  ...readOnly,
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 10 },
+});
 export const { preflight } = proxyActivities<Pick<RecoveryActivities, 'preflight'>>(preflightOptions);
 
 /** BackupApp of apps about to be overwritten, then waits for those backup tasks. */
@@ -50,7 +55,12 @@ export function pollTasksFor(pollRoundMs: number, lane?: Lane): RecoveryActiviti
 }
 
 /** RunCommand chunks (dumpsys / sha256sum), then waits for the invocations. */
-const verifyOptions = options({ ...readOnly, startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 10 } });
+const verifyOptions = options({
+  ...readOnly,
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 10 },
+});
 export const { verifyTargets } = proxyActivities<Pick<RecoveryActivities, 'verifyTargets'>>(verifyOptions);
 
 /** DeleteBackupFiles; a repeated delete is reported as alreadyGone, so retries are harmless. */
@@ -69,7 +79,10 @@ export const { describeLeases } = proxyActivities<Pick<LeaseActivities, 'describ
 export const LANE_PICKUP_TIMEOUT = '2 minutes';
 
 /** The vendor-facing activities of one lane (region, or region and account); the default lane is the proxies above. */
-export type LaneActivities = Pick<RecoveryActivities, 'preflight' | 'snapshotApps' | 'submitRecoveries' | 'verifyTargets' | 'releaseBackups'>;
+export type LaneActivities = Pick<
+  RecoveryActivities,
+  'preflight' | 'snapshotApps' | 'submitRecoveries' | 'verifyTargets' | 'releaseBackups'
+>;
 
 const laneProxies = new Map<string, LaneActivities>();
 
@@ -78,7 +91,10 @@ export function activitiesFor(lane: Lane): LaneActivities {
   let proxies = laneProxies.get(lane);
   if (!proxies) {
     proxies = {
-      preflight: proxyActivities<Pick<RecoveryActivities, 'preflight'>>({ ...onLane(preflightOptions, lane), scheduleToStartTimeout: LANE_PICKUP_TIMEOUT }).preflight,
+      preflight: proxyActivities<Pick<RecoveryActivities, 'preflight'>>({
+        ...onLane(preflightOptions, lane),
+        scheduleToStartTimeout: LANE_PICKUP_TIMEOUT,
+      }).preflight,
       snapshotApps: proxyActivities<Pick<RecoveryActivities, 'snapshotApps'>>(onLane(snapshotOptions, lane)).snapshotApps,
       submitRecoveries: proxyActivities<Pick<RecoveryActivities, 'submitRecoveries'>>(onLane(submitOptions, lane)).submitRecoveries,
       verifyTargets: proxyActivities<Pick<RecoveryActivities, 'verifyTargets'>>(onLane(verifyOptions, lane)).verifyTargets,

@@ -21,7 +21,11 @@ export interface Checked {
 export async function checkTargets(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<Checked> {
   enterPhase(run, 'preflight');
   refuseCrossRegion(run, plan);
-  const result = await preflightPerLane(run, plan, plan.items.filter((item) => !crossRegionRefusal(item)));
+  const result = await preflightPerLane(
+    run,
+    plan,
+    plan.items.filter((item) => !crossRegionRefusal(item)),
+  );
 
   const reported = new Set(result.backups.map((b) => b.backupFileId));
   for (const backup of result.backups) {
@@ -120,7 +124,10 @@ async function preflightPerLane(run: RecoveryRun, plan: FrozenRecoveryPlan, item
         const region = laneItems[0]?.region ?? lane;
         for (const item of laneItems) {
           for (const id of item.instanceIds) {
-            run.finish(id, 'skipped', { reason: 'RegionUnavailable', message: `no worker answered for region ${lane}: is ${region} in the worker's regions file (CPR_REGIONS_FILE)? ${why}` });
+            run.finish(id, 'skipped', {
+              reason: 'RegionUnavailable',
+              message: `no worker answered for region ${lane}: is ${region} in the worker's regions file (CPR_REGIONS_FILE)? ${why}`,
+            });
           }
         }
         return { backups: [], targets: [] };
