@@ -18,6 +18,7 @@ import { checkWorkflowId } from './ids';
 import { csvCell, type ReportFormat } from './report';
 import { statusName, type RunStatus } from './recoveries';
 import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, sendUpdate } from './workflow-calls';
+import { checkRegionsServed } from './regions';
 
 export const MIGRATION_KIND = 'migration';
 
@@ -51,6 +52,7 @@ export interface MigrationView {
 /** Validates the plan (InvalidInputError naming field and rule) and starts the migration. */
 export async function startMigration(client: Client, rawPlan: unknown, options: StartMigrationOptions = {}): Promise<StartedMigration> {
   const plan = validateMigrationPlan(rawPlan);
+  await checkRegionsServed(client, options.taskQueue ?? TASK_QUEUE, plan);
   const migrationId = options.migrationId === undefined ? `migration-${randomUUID().slice(0, 12)}` : checkWorkflowId(options.migrationId, 'migrationId');
   const targets = countTargets(plan);
   try {
