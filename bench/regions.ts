@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freePort, isListening } from '../client/dev/dev-server';
 import { startMigration } from '../client/service/migrations';
+import { checkRegionsServed } from '../client/service/regions';
+import { TASK_QUEUE } from '../workflows/types';
+import type { Client } from '@temporalio/client';
 import { EmulatorAdmin } from '../emulator/admin-client';
 import type { MigrationResult } from '../workflows/bulk/types';
 import type { MigrationPlanInput } from '../workflows/plan';
@@ -90,6 +93,17 @@ async function startRegionEmulator(region: string, config: BenchConfig, keys: { 
     await new Promise((r) => setTimeout(r, 100));
   }
   return { region, child, endpoint: `127.0.0.1:${port}`, admin: new EmulatorAdmin(`http://127.0.0.1:${port}`) };
+}
+
+async function waitForLanes(client: Client, plan: MigrationPlanInput): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await checkRegionsServed(client, TASK_QUEUE, { items: plan.items ?? [] });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -185,6 +199,8 @@ export async function runRegionsBench(
       });
       const lowerBoundS = Math.max(...perRegion.map((r) => r.bound.seconds));
       log(`fleet: ${config.instances} targets over ${names.join(', ')}; starting migration (lower bound ${fmt(lowerBoundS, 1)} s)`);
+      // The worker prints "polling" once its main queue polls; its region lanes may need a moment more.
+      await waitForLanes(stack.client, plan);
       const started = Date.now();
       const migration = await startMigration(stack.client, plan, { migrationId: `bench-regions-${config.regions}-${config.instances}` });
       const handle = stack.client.workflow.getHandle(migration.migrationId);

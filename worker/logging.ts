@@ -43,14 +43,18 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
       level: options.level ?? (process.env.CPR_LOG_LEVEL as Level | undefined) ?? 'info',
       base: { service: 'cloudphone-recovery', ...options.base },
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      formatters: secrets.length ? { log: (obj) => deepScrub(obj, scrub) as Record<string, unknown> } : undefined,
-      hooks: secrets.length
+      // Absent, not undefined, without secrets: pino reads hooks.logMethod and formatters.log unguarded
+      // (a worker whose keys come only from a credentials file has no secret in its environment).
+      ...(secrets.length
         ? {
-            logMethod(args, method) {
-              method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+            formatters: { log: (obj: Record<string, unknown>) => deepScrub(obj, scrub) as Record<string, unknown> },
+            hooks: {
+              logMethod(args, method) {
+                method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+              },
             },
           }
-        : undefined,
+        : {}),
     },
     options.destination,
   );
