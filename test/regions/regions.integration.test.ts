@@ -153,6 +153,30 @@ describe('a recovery across regions', () => {
     expect(await callCount(defaultEndpoint)).toBe(0);
   });
 
+  it("restores a backup from another region through its public endpoint, in the targets' region", async () => {
+    const target = DEMO_TARGETS[5];
+    const result = await recover({
+      items: [
+        {
+          backupFileId: DEMO_BACKUP_1,
+          region: HANGZHOU,
+          backupRegion: SHANGHAI,
+          uploadEndpoint: 'oss-cn-shanghai.aliyuncs.com',
+          instanceIds: [target],
+        },
+      ],
+      onBusyInstance: 'fail',
+      existingApp: 'overwrite',
+      limits: { ...EMULATOR_LIMITS },
+    });
+
+    expect(byId(result)[target]).toMatchObject({ status: 'verified' });
+    const calls = await new EmulatorAdmin(emulators[HANGZHOU]!.url).allCalls(0, 'RecoverApp');
+    const sent = calls.filter((c) => c.effects?.recoveryTasks?.some((t) => t.instanceId === target));
+    expect(sent.map((c) => c.params.UploadEndpoint)).toEqual(['oss-cn-shanghai.aliyuncs.com']);
+    expect(await recoverAppTargets(emulators[SHANGHAI]!)).not.toContain(target);
+  });
+
   it('refuses at the edge an input naming a region no worker serves, naming the field', async () => {
     const plan = parseInput(recoverAppInputSchema, {
       items: [
