@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, startEmulator, type RunningEmulator } from '../../emulator/server';
 import { EmulatorAdmin } from '../../emulator/admin-client';
-import { DEMO_BACKUP_1, DEMO_TARGETS } from '../../emulator/demo-seed';
+import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { loadEcpConfig } from '../../activities/ecp';
 import { createWorker } from '../../worker';
 import { createRegionWorkers, loadRegionLanes } from '../../worker/regions';
 import { recoverApp } from '../../workflows/recover-app';
+import { recoveryDryRun } from '../../workflows/dry-run';
 import type { RecoverAppInput } from '../../workflows/input';
 import type { RecoveryResult, TargetResult } from '../../workflows/types';
 import { parseInput, InvalidInputError } from '../../client/service/errors';
@@ -28,6 +29,7 @@ let temporal: TestTemporal;
 const emulators: Record<string, RunningEmulator> = {};
 let defaultEndpoint: RunningEmulator;
 let workers: Worker[] = [];
+let running: Promise<void>[] = [];
 let taskQueue: string;
 let savedCredentialsFile: string | undefined;
 
@@ -72,21 +74,17 @@ beforeAll(async () => {
     shutdownGraceTime: 0,
   });
   workers = [main, ...regional];
-  for (const w of workers) void w.run();
+  running = workers.map((w) => w.run());
 });
 
 afterAll(async () => {
   for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-  await Promise.all(workers.map((w) => waitStopped(w)));
+  await Promise.allSettled(running);
   await Promise.all([...Object.values(emulators), defaultEndpoint].map((e) => e?.close()));
   if (savedCredentialsFile === undefined) delete process.env.ALIBABA_CLOUD_CREDENTIALS_FILE;
   else process.env.ALIBABA_CLOUD_CREDENTIALS_FILE = savedCredentialsFile;
   await temporal?.close();
 });
-
-async function waitStopped(worker: Worker): Promise<void> {
-  while (worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 20));
-}
 
 async function recover(input: RecoverAppInput): Promise<RecoveryResult> {
   const handle = await temporal.client.workflow.start(recoverApp, { taskQueue, workflowId: uniqueId('regions'), args: [input] });
@@ -175,6 +173,28 @@ describe('a recovery across regions', () => {
     const sent = calls.filter((c) => c.effects?.recoveryTasks?.some((t) => t.instanceId === target));
     expect(sent.map((c) => c.params.UploadEndpoint)).toEqual(['oss-cn-shanghai.aliyuncs.com']);
     expect(await recoverAppTargets(emulators[SHANGHAI]!)).not.toContain(target);
+  });
+
+  it('dry-runs each item in its own region and reports a cross-region item without a reachable endpoint as blocked', async () => {
+    const before = await callCount(defaultEndpoint);
+    const handle = await temporal.client.workflow.start(recoveryDryRun, {
+      taskQueue,
+      workflowId: uniqueId('regions-dry'),
+      args: [
+        {
+          items: [
+            // DEMO_BACKUP_1 was released by the runs above; the second demo backup is still in both regions.
+            { backupFileId: DEMO_BACKUP_2, region: SHANGHAI, instanceIds: [DEMO_TARGETS[0]] },
+            { backupFileId: DEMO_BACKUP_2, region: HANGZHOU, backupRegion: SHANGHAI, instanceIds: [DEMO_TARGETS[1]] },
+          ],
+        },
+      ],
+    });
+    const result = await handle.result();
+    const targets = Object.fromEntries(result.targets.map((t) => [t.instanceId, t]));
+    expect(targets[DEMO_TARGETS[0]]).toMatchObject({ ok: true });
+    expect(targets[DEMO_TARGETS[1]]).toMatchObject({ ok: false, reason: 'CrossRegionUnreachable', plannedAction: 'skip' });
+    expect(await callCount(defaultEndpoint)).toBe(before);
   });
 
   it('refuses at the edge an input naming a region no worker serves, naming the field', async () => {

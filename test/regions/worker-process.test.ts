@@ -22,7 +22,10 @@ it('serves two regions from one worker process and stops them all on SIGTERM', a
   const shanghai = await startEmulator({ seed: 'demo', config: fast });
   const hangzhou = await startEmulator({ seed: 'demo', config: fast });
   const dir = mkdtempSync(join(tmpdir(), 'cpr-regions-proc-'));
-  writeFileSync(join(dir, 'credentials'), `[lab]\ntype = access_key\naccess_key_id = ${DEFAULT_ACCESS_KEY_ID}\naccess_key_secret = ${DEFAULT_ACCESS_KEY_SECRET}\n`);
+  writeFileSync(
+    join(dir, 'credentials'),
+    `[lab]\ntype = access_key\naccess_key_id = ${DEFAULT_ACCESS_KEY_ID}\naccess_key_secret = ${DEFAULT_ACCESS_KEY_SECRET}\n`,
+  );
   writeFileSync(
     join(dir, 'regions.json'),
     JSON.stringify({
