@@ -12,6 +12,7 @@ import { measureHistories, type HistoryCost } from './history';
 import { lowerBound, type LowerBound } from './lower-bound';
 import { runHarness } from './exit';
 import { fmt, table, textTable, writeSection } from './report';
+import { regionsMarkdown, regionsRows, runRegionsBench } from './regions';
 
 export interface BenchConfig {
   instances: number;
@@ -290,7 +291,7 @@ const whole = (name: string) => (value: string): number => {
   return n;
 };
 
-export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; json?: string; note?: string } {
+export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; json?: string; note?: string; regions: number } {
   const d = DEFAULT_BENCH;
   const program = new Command()
     .name('bench')
@@ -310,6 +311,7 @@ export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; 
     .option('--poll-max-ms <ms>', 'longest poll interval', whole('--poll-max-ms'), d.pollIntervalMaxMs)
     .option('--activities <n>', 'worker activity slots', whole('--activities'), d.maxConcurrentActivities)
     .option('--activity-concurrency <n>', 'vendor calls in parallel inside one activity', whole('--activity-concurrency'), d.activityConcurrency)
+    .option('--regions <n>', 'spread the items over n regions, one emulator and one worker lane each (bench/regions.ts)', whole('--regions'), 1)
     .option('--json <file>', 'also write the JSON result to this file')
     .option('--note <text>', 'a line added to the BENCHMARKS.md section')
     .option('--no-write', 'do not touch BENCHMARKS.md')
@@ -341,11 +343,20 @@ export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; 
     write: o.write as boolean,
     json: o.json as string | undefined,
     note: o.note as string | undefined,
+    regions: o.regions as number,
   };
 }
 
 async function main(): Promise<number> {
-  const { write, json, note, ...config } = parseBenchArgs(process.argv.slice(2));
+  const { write, json, note, regions, ...config } = parseBenchArgs(process.argv.slice(2));
+  if (regions > 1) {
+    const r = await runRegionsBench({ ...config, regions });
+    console.log(textTable(['measure', 'value'], regionsRows(r)));
+    console.log(JSON.stringify(r));
+    if (json) (await import('node:fs')).writeFileSync(json, JSON.stringify(r, null, 2));
+    if (write) writeSection(r.label, regionsMarkdown(r, note));
+    return r.counts.verified === r.counts.total ? 0 : 1;
+  }
   const result = await runBench(config);
   console.log(textTable(['measure', 'value', 'target'], summaryRows(result)));
   console.log(JSON.stringify(result));

@@ -48,7 +48,8 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
       // trace_id / span_id of the active span (API request, activity, vendor call) when tracing is on.
       mixin: traceLogFields,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      // Only when there are secrets to scrub (pino rejects `hooks: undefined`).
+      // Absent, not undefined, without secrets: pino reads hooks.logMethod and formatters.log unguarded
+      // (a worker whose keys come only from a credentials file has no secret in its environment).
       ...(secrets.length
         ? {
             formatters: { log: (obj: Record<string, unknown>) => deepScrub(obj, scrub) as Record<string, unknown> },

@@ -7,6 +7,7 @@ import { loadWebhookConfig } from '../activities/webhooks';
 import { DEFAULT_TEMPORAL_ADDRESS, resolveTemporalTarget } from '../client/cli/connection';
 import { loadWorkerConfig } from './config';
 import { runWorkerProcess, SECRET_VARIABLES } from './run';
+import { loadRegionLanes } from './regions';
 
 async function main(): Promise<number> {
   const env = process.env;
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
     temporal,
     config,
     ecpConfig: loadEcpConfig(env),
+    regions: loadRegionLanes(env),
     ...(webhooks ? { webhooks } : {}),
     metrics: { host: env.CPR_METRICS_HOST ?? '0.0.0.0', port: Number(env.CPR_METRICS_PORT ?? 0), sdkPort: Number(env.CPR_SDK_METRICS_PORT ?? 0) },
     secrets: SECRET_VARIABLES.map((name) => env[name]),

@@ -8,11 +8,12 @@ import type { TLSConfig } from '@temporalio/client';
 import { describeEcpConfig, type EcpConfig } from '../activities/ecp';
 import type { WebhookConfig } from '../activities/webhooks';
 import type { WorkerConfig } from './config';
-import { createLogger, installTemporalRuntime } from './logging';
-import { createMetrics, serveMetrics } from './metrics';
-import { optionsFromConfig, startObservedWorker } from './observed-worker';
+import { activityLogInterceptors, createLogger, installTemporalRuntime, logVendorCall, type PinoLogger } from './logging';
+import { createMetrics, serveMetrics, type CprMetrics } from './metrics';
+import { optionsFromConfig, startObservedWorker, type ObservedWorker } from './observed-worker';
 import { startTracing } from './tracing';
 import { waitForSignal } from './signals';
+import { startRegionWorkers, type RegionLane } from './regions';
 
 export interface WorkerProcessSettings {
   temporal: { address: string; namespace: string; tls?: TLSConfig | boolean; apiKey?: string };
@@ -21,6 +22,8 @@ export interface WorkerProcessSettings {
   webhooks?: WebhookConfig;
   /** Interface and ports of the product and Temporal SDK metrics servers (0 = off). */
   metrics: { host: string; port: number; sdkPort: number };
+  /** CPR_REGIONS_FILE (worker/regions.ts): one activity lane per region and account, besides the main queue. */
+  regions?: RegionLane[];
   /** Values the logs must never show (credentials, tokens). */
   secrets: (string | undefined)[];
 }
@@ -41,7 +44,7 @@ export async function runWorkerProcess(settings: WorkerProcessSettings): Promise
   const tracing = startTracing();
   const metricsServer = ports.port ? await serveMetrics(metrics.registry, { port: ports.port, host: ports.host }) : undefined;
   try {
-    const worker = await startObservedWorker({
+    const mainWorker = await startObservedWorker({
       ...temporal,
       ecpConfig,
       metrics,
@@ -50,6 +53,7 @@ export async function runWorkerProcess(settings: WorkerProcessSettings): Promise
       ...(tracing ? { tracing } : {}),
       ...optionsFromConfig(config),
     });
+    const worker = settings.regions ? await withRegionLanes(mainWorker, settings, metrics, logger) : mainWorker;
     logger.info(
       {
         temporal: temporal.address,
@@ -79,4 +83,37 @@ export async function runWorkerProcess(settings: WorkerProcessSettings): Promise
     await metricsServer?.close();
     await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace export did not finish'));
   }
+}
+
+/** The main worker plus one activity worker per region lane, started and stopped together. */
+async function withRegionLanes(
+  main: ObservedWorker,
+  settings: WorkerProcessSettings,
+  metrics: CprMetrics,
+  logger: PinoLogger,
+): Promise<ObservedWorker> {
+  const { temporal, config } = settings;
+  const lanes = settings.regions ?? [];
+  const logCall = logVendorCall(logger.child({ component: 'vendor' }));
+  const regional = await startRegionWorkers({
+    ...temporal,
+    taskQueue: config.taskQueue,
+    lanes,
+    customChecks: config.customChecks,
+    activityConcurrency: config.activityConcurrency,
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+    shutdownGraceTime: config.shutdownGraceTimeMs,
+    interceptors: { activity: [activityLogInterceptors] },
+    ecpHooks: { onCall: (event) => (metrics.onVendorCall(event), logCall(event)) },
+  }).catch(async (err: unknown) => {
+    await main.stop();
+    throw err;
+  });
+  logger.info({ lanes: lanes.map((l) => ({ lane: l.lane, ecp: describeEcpConfig(l.ecpConfig), vendorQps: l.vendorQps })) }, 'cpr worker serving region lanes');
+  return {
+    done: Promise.race([main.done, regional.done]),
+    async stop() {
+      await Promise.all([main.stop(), regional.stop()]);
+    },
+  };
 }

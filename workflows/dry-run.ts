@@ -1,9 +1,10 @@
 // recoveryDryRun: what a recovery would do, without doing any of it. Validates the input and runs only
 // the read-only `preflight` activity (no lease, no snapshot, no RecoverApp, no release), then reports
 // each backup's and target's verdict and the action the existingApp policy would take.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { RecoveryActivities } from '../activities/recovery/contract';
-import { parseRecoverAppInput, type RecoverAppInput } from './input';
+import { parseRecoverAppInput, type RecoverAppInput, type RecoveryItem } from './input';
+import { crossRegionRefusal, laneOf, laneTaskQueue, type Lane } from './regions';
 import { plannedAction, refusalForExistingApp, type PlannedAction } from './existing-app';
 import type { ReasonCode } from './types';
 import { NON_RETRYABLE_FAILURE_TYPES, invalidInputFailure } from './failures';
@@ -39,11 +40,12 @@ export interface DryRunResult {
 }
 
 // Fewer retries than a real run: an operator is waiting for the answer.
-const { preflight } = proxyActivities<Pick<RecoveryActivities, 'preflight'>>({
+const dryRunOptions: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
-});
+};
+const { preflight } = proxyActivities<Pick<RecoveryActivities, 'preflight'>>(dryRunOptions);
 
 export async function recoveryDryRun(input: RecoverAppInput): Promise<DryRunResult> {
   const parsed = parseRecoverAppInput(input);
@@ -51,7 +53,9 @@ export async function recoveryDryRun(input: RecoverAppInput): Promise<DryRunResu
     throw invalidInputFailure('invalid recovery input', parsed.issues);
   }
   const { plan } = parsed;
-  const result = await preflight({ items: plan.items, verification: plan.verification });
+  const result = plan.items.some((item) => item.region)
+    ? await preflightAcrossRegions(plan)
+    : await preflight({ items: plan.items, verification: plan.verification });
 
   const backups: DryRunBackup[] = result.backups.map((b) => ({
     backupFileId: b.backupFileId,
@@ -84,4 +88,40 @@ export async function recoveryDryRun(input: RecoverAppInput): Promise<DryRunResu
 
   const ready = targets.filter((t) => t.ok).length;
   return { ok: ready === targets.length, counts: { total: targets.length, ready, blocked: targets.length - ready }, backups, targets };
+}
+
+type PreflightResult = Awaited<ReturnType<typeof preflight>>;
+
+/** Items naming regions: one preflight per lane (workflows/regions.ts); cross-region refusals are reported as blocked. */
+async function preflightAcrossRegions(plan: {
+  items: RecoveryItem[];
+  verification: Parameters<typeof preflight>[0]['verification'];
+}): Promise<PreflightResult> {
+  const lanes = new Map<Lane, RecoveryItem[]>();
+  const refused: PreflightResult['targets'] = [];
+  for (const item of plan.items) {
+    const why = crossRegionRefusal(item);
+    if (why)
+      refused.push(
+        ...item.instanceIds.map((instanceId) => ({
+          instanceId,
+          backupFileId: item.backupFileId,
+          ok: false,
+          reason: 'CrossRegionUnreachable' as const,
+          message: why,
+          existingPackages: [],
+        })),
+      );
+    else lanes.set(laneOf(item), [...(lanes.get(laneOf(item)) ?? []), item]);
+  }
+  const results = await Promise.all(
+    [...lanes].map(([lane, items]) =>
+      proxyActivities<Pick<RecoveryActivities, 'preflight'>>(
+        lane === undefined
+          ? dryRunOptions
+          : { ...dryRunOptions, taskQueue: laneTaskQueue(workflowInfo().taskQueue, lane), scheduleToStartTimeout: '1 minute' },
+      ).preflight({ items, verification: plan.verification }),
+    ),
+  );
+  return { backups: results.flatMap((r) => r.backups), targets: [...refused, ...results.flatMap((r) => r.targets)] };
 }

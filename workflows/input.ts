@@ -16,6 +16,9 @@ const OSS_SEGMENT = '(?!\\.{1,2}(?:/|$))[A-Za-z0-9._-]{1,255}';
 export const OSS_FILE_PATH = new RegExp(`^oss://cloudphone-saved-bucket-[a-z0-9-]{1,40}/(?:${OSS_SEGMENT}/){0,20}${OSS_SEGMENT}$`);
 export const OSS_DIRECTORY = new RegExp(`^oss://cloudphone-saved-bucket-[a-z0-9-]{1,40}/(?:${OSS_SEGMENT}/){0,20}$`);
 export const OSS_ENDPOINT = /^oss-[a-z0-9-]{2,40}\.aliyuncs\.com$/;
+export const REGION_ID = /^[a-z]{2,4}(-[a-z0-9]{1,20}){1,3}$/;
+/** A credentials profile name of the worker's region configuration (a name, never a secret). */
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export const MAX_TARGETS_PER_RUN = 5000;
 
@@ -29,6 +32,12 @@ export const backupRefSchema = z.strictObject({
   backupFilePath: z.string().max(1000).regex(OSS_FILE_PATH, 'must be oss://cloudphone-saved-bucket-<name>/<object>, without empty, . or .. segments').optional(),
   uploadType: z.literal('OSS').default('OSS'),
   uploadEndpoint: z.string().regex(OSS_ENDPOINT, 'must be an OSS endpoint like oss-cn-shanghai-internal.aliyuncs.com').optional(),
+  /** Region of the target instances; their vendor calls go to the worker lane of that region (docs: README "Several regions"). */
+  region: z.string().regex(REGION_ID, 'must be a region ID like cn-shanghai').optional(),
+  /** Region the backup lives in; default: `region`. A different one needs an uploadEndpoint reachable from `region`. */
+  backupRegion: z.string().regex(REGION_ID, 'must be a region ID like cn-shanghai').optional(),
+  /** Which of the region's accounts (credentials profiles in the worker's regions file) owns the targets. */
+  credentialsProfile: z.string().regex(PROFILE_NAME, 'must be a profile name like prod-b').optional(),
 });
 
 export const recoveryItemSchema = backupRefSchema.extend({
@@ -105,13 +114,19 @@ export const recoverAppInputSchema = z
   .union([fullInputSchema, shorthandInputSchema])
   .transform((input) => {
     if ('items' in input) return input;
-    const { backupFileId, backupFilePath, uploadType, uploadEndpoint, instanceIds, ...rest } = input;
-    return { ...rest, items: [{ backupFileId, backupFilePath, uploadType, uploadEndpoint, instanceIds }] };
+    const { backupFileId, backupFilePath, uploadType, uploadEndpoint, region, backupRegion, credentialsProfile, instanceIds, ...rest } = input;
+    const where = { ...(region ? { region } : {}), ...(backupRegion ? { backupRegion } : {}), ...(credentialsProfile ? { credentialsProfile } : {}) };
+    return { ...rest, items: [{ backupFileId, backupFilePath, uploadType, uploadEndpoint, instanceIds, ...where }] };
   })
   .superRefine((input, ctx) => {
     const owner = new Map<string, number>();
     let total = 0;
     input.items.forEach((item, itemIndex) => {
+      for (const field of ['backupRegion', 'credentialsProfile'] as const) {
+        if (item[field] !== undefined && item.region === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['items', itemIndex, field], message: 'needs the item\'s region' });
+        }
+      }
       const seen = new Set<string>();
       item.instanceIds.forEach((id, i) => {
         total++;

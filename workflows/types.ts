@@ -27,6 +27,8 @@ export const REASON_CODES = [
   'ImageMismatch',
   'ArchitectureMismatch',
   'TargetIsSource',
+  'CrossRegionUnreachable',
+  'RegionUnavailable',
   // lease / protect
   'InstanceBusy',
   'AppAlreadyPresent',

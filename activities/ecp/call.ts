@@ -1,7 +1,7 @@
 import OpenApiClient, { Config, OpenApiRequest, Params } from '@alicloud/openapi-client';
 import OpenApiUtil from '@alicloud/openapi-util';
 import { RuntimeOptions } from '@alicloud/tea-util';
-import Credential from '@alicloud/credentials';
+import Credential, { ProfileCredentialsProvider } from '@alicloud/credentials';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { EcpConfig } from './config';
 import { classifyError, EcpError } from './errors';
@@ -62,10 +62,14 @@ function buildClient(cfg: EcpConfig): OpenApiClient {
     readTimeout: cfg.readTimeoutMs,
     ...(c
       ? { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken }
-      : // The default chain resolves lazily per call, so rotated RAM-role credentials are picked up.
-        { credential: new Credential() }),
+      : // The default chain (or the named profile) resolves lazily per call, so rotated credentials are picked up.
+        { credential: cfg.credentialsProfile ? profileCredential(cfg.credentialsProfile) : new Credential() }),
   });
   return new OpenApiClient(config);
+}
+
+function profileCredential(profileName: string): Credential {
+  return new Credential(null, ProfileCredentialsProvider.builder().withProfileName(profileName).build());
 }
 
 /**

@@ -15,6 +15,11 @@ export interface EcpConfig {
   connectTimeoutMs: number;
   readTimeoutMs: number;
   credentials?: EcpStaticCredentials;
+  /**
+   * A profile of the Alibaba Cloud credentials file (ALIBABA_CLOUD_CREDENTIALS_FILE, default
+   * ~/.alibabacloud/credentials) instead of the default chain: one account per profile (CPR_REGIONS_FILE).
+   */
+  credentialsProfile?: string;
 }
 
 const DEFAULT_REGION = 'cn-shanghai';
@@ -102,7 +107,7 @@ export interface EcpConfigSummary {
   regionId: string;
   connectTimeoutMs: number;
   readTimeoutMs: number;
-  credentialSource: 'static' | 'sts' | 'default-chain';
+  credentialSource: 'static' | 'sts' | 'default-chain' | `profile:${string}`;
   accessKeyId?: string;
 }
 
@@ -115,7 +120,7 @@ export function describeEcpConfig(cfg: EcpConfig): EcpConfigSummary {
     regionId: cfg.regionId,
     connectTimeoutMs: cfg.connectTimeoutMs,
     readTimeoutMs: cfg.readTimeoutMs,
-    credentialSource: c ? (c.securityToken ? 'sts' : 'static') : 'default-chain',
+    credentialSource: c ? (c.securityToken ? 'sts' : 'static') : cfg.credentialsProfile ? `profile:${cfg.credentialsProfile}` : 'default-chain',
     ...(c ? { accessKeyId: maskAccessKeyId(c.accessKeyId) } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { loadEcpConfig } from '../../activities/ecp';
 import { loadWebhookConfig } from '../../activities/webhooks';
 import { loadWorkerConfig } from '../../worker/config';
 import { runWorkerProcess, SECRET_VARIABLES } from '../../worker/run';
+import { loadRegionLanes } from '../../worker/regions';
 import type { CliContext } from './context';
 import { CliError, EXIT } from './errors';
 
@@ -22,11 +23,12 @@ export async function workerCommand(flags: WorkerFlags, ctx: CliContext): Promis
   if (metricsPort !== 0 && metricsPort === sdkMetricsPort) throw new CliError('--metrics-port and --sdk-metrics-port must differ', EXIT.invalidInput);
   const target = ctx.target();
   const env = process.env;
-  let config, ecpConfig, webhooks;
+  let config, ecpConfig, webhooks, regions;
   try {
     config = loadWorkerConfig({ ...env, CPR_TEMPORAL_ADDRESS: target.address, CPR_TEMPORAL_NAMESPACE: target.namespace, ...(ctx.taskQueue ? { CPR_TASK_QUEUE: ctx.taskQueue } : {}) });
     ecpConfig = loadEcpConfig(env);
     webhooks = loadWebhookConfig(env);
+    regions = loadRegionLanes(env);
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err), EXIT.invalidInput);
   }
@@ -36,6 +38,7 @@ export async function workerCommand(flags: WorkerFlags, ctx: CliContext): Promis
       temporal: target,
       config,
       ecpConfig,
+      ...(regions ? { regions } : {}),
       ...(webhooks ? { webhooks } : {}),
       metrics: { host: flags.metricsHost, port: metricsPort, sdkPort: sdkMetricsPort },
       secrets: SECRET_VARIABLES.map((name) => env[name]),

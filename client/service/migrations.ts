@@ -29,6 +29,7 @@ import { checkWorkflowId } from './ids';
 import { csvCell, type ReportFormat } from './report';
 import { statusName, type RunStatus } from './recoveries';
 import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, sendUpdate, type RunFailure } from './workflow-calls';
+import { checkRegionsServed } from './regions';
 
 export interface StartMigrationOptions {
   /** Workflow ID of the migration; default `migration-<random>`. Children are `<migrationId>/<chunk>`. */
@@ -64,6 +65,7 @@ export function startMigration(client: Client, rawPlan: unknown, options: StartM
 
 /** Starts the migration of a plan already parsed at the edge (e.g. by readPlanFile). */
 export async function startValidatedMigration(client: Client, plan: MigrationPlan, options: StartMigrationOptions = {}): Promise<StartedMigration> {
+  await checkRegionsServed(client, options.taskQueue ?? TASK_QUEUE, plan);
   const migrationId = options.migrationId === undefined ? `migration-${randomUUID().slice(0, 12)}` : checkWorkflowId(options.migrationId, 'migrationId');
   const targets = countTargets(plan);
   try {

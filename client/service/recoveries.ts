@@ -37,6 +37,7 @@ import { RECOVERY_DRY_RUN_WORKFLOW, type DryRunResult } from '../../workflows/dr
 import { ConflictError, InvalidInputError, parseInput, UnavailableError } from './errors';
 import { approveRequestSchema, reasonRequestSchema } from './control';
 import { checkRequestId } from './ids';
+import { checkRegionsServed } from './regions';
 import { QUERY_DEADLINE_MS, describeFailure, describeWorkflowOfType, errorMessage, inputIssues, sendUpdate, type RunFailure } from './workflow-calls';
 
 /** Memo keys: the input fingerprint makes a reused request ID with a different body a conflict. */
@@ -87,6 +88,7 @@ export async function startRecovery(client: Client, plan: RecoverAppPlan, option
   const backupFileIds = [...new Set(plan.items.map((item) => item.backupFileId))];
   const targets = plan.items.reduce((n, item) => n + item.instanceIds.length, 0);
   const workflowId = requestId ? `recovery-${requestId}` : `recovery-${backupFileIds[0]}-${randomUUID().slice(0, 8)}`;
+  await checkRegionsServed(client, options.taskQueue ?? TASK_QUEUE, plan);
   const inputSha256 = fingerprint(plan);
   const nonce = randomUUID();
 

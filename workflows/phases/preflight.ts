@@ -4,8 +4,11 @@ import type { TargetPreflight } from '../../activities/recovery/contract';
 import { refusalForExistingApp } from '../existing-app';
 import type { FrozenRecoveryPlan } from '../freeze';
 import type { RecoveryRun } from '../recovery-run';
-import { describeLeases, preflight } from './activities';
+import { activitiesFor, describeLeases } from './activities';
+import { activityGaveUp } from './errors';
 import { enterPhase } from './report';
+import { crossRegionRefusal, laneOf } from '../regions';
+import type { RecoveryItem } from '../input';
 
 export interface Checked {
   /**
@@ -17,7 +20,12 @@ export interface Checked {
 
 export async function checkTargets(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<Checked> {
   enterPhase(run, 'preflight');
-  const result = await preflight({ items: plan.items, verification: plan.verification });
+  refuseCrossRegion(run, plan);
+  const result = await preflightPerLane(
+    run,
+    plan,
+    plan.items.filter((item) => !crossRegionRefusal(item)),
+  );
 
   const reported = new Set(result.backups.map((b) => b.backupFileId));
   for (const backup of result.backups) {
@@ -64,7 +72,7 @@ export async function recheckTargets(run: RecoveryRun, plan: FrozenRecoveryPlan,
   const items = plan.items
     .map((item) => ({ ...item, instanceIds: item.instanceIds.filter((id) => ids.has(id)) }))
     .filter((item) => item.instanceIds.length > 0);
-  const result = await preflight({ items, verification: plan.verification });
+  const result = await preflightPerLane(run, plan, items);
   const verdicts = new Map(result.targets.map((t) => [t.instanceId, t]));
   for (const id of ids) {
     run.target(id).message = undefined;
@@ -84,4 +92,47 @@ function applyTargetVerdict(run: RecoveryRun, plan: FrozenRecoveryPlan, instance
   const refusal = refusalForExistingApp(plan.existingApp, verdict.existingPackages);
   if (refusal) run.finish(instanceId, 'skipped', refusal);
   else run.recordExistingApps(instanceId, verdict.existingPackages);
+}
+
+/** Targets whose backup lives in another region without a reachable upload endpoint are never attempted. */
+function refuseCrossRegion(run: RecoveryRun, plan: FrozenRecoveryPlan): void {
+  for (const item of plan.items) {
+    const why = crossRegionRefusal(item);
+    if (why) for (const id of item.instanceIds) run.finish(id, 'skipped', { reason: 'CrossRegionUnreachable', message: why });
+  }
+}
+
+type PreflightResult = Awaited<ReturnType<ReturnType<typeof activitiesFor>['preflight']>>;
+
+/**
+ * One preflight per lane (region / account), run side by side; without regions this is the one call it
+ * always was. A region lane no worker answers for skips its targets (RegionUnavailable); the default
+ * lane's failures fail the run as before.
+ */
+async function preflightPerLane(run: RecoveryRun, plan: FrozenRecoveryPlan, items: RecoveryItem[]): Promise<PreflightResult> {
+  const lanes = new Map<string | undefined, RecoveryItem[]>();
+  for (const item of items) lanes.set(laneOf(item), [...(lanes.get(laneOf(item)) ?? []), item]);
+  if (lanes.size === 0) return { backups: [], targets: [] };
+  const results = await Promise.all(
+    [...lanes].map(async ([lane, laneItems]): Promise<PreflightResult> => {
+      const request = { items: laneItems, verification: plan.verification };
+      if (lane === undefined) return activitiesFor(lane).preflight(request);
+      try {
+        return await activitiesFor(lane).preflight(request);
+      } catch (err) {
+        const why = activityGaveUp(err);
+        const region = laneItems[0]?.region ?? lane;
+        for (const item of laneItems) {
+          for (const id of item.instanceIds) {
+            run.finish(id, 'skipped', {
+              reason: 'RegionUnavailable',
+              message: `no worker answered for region ${lane}: is ${region} in the worker's regions file (CPR_REGIONS_FILE)? ${why}`,
+            });
+          }
+        }
+        return { backups: [], targets: [] };
+      }
+    }),
+  );
+  return { backups: results.flatMap((r) => r.backups), targets: results.flatMap((r) => r.targets) };
 }

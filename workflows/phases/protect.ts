@@ -3,7 +3,8 @@
 import { needsSnapshot } from '../existing-app';
 import type { FrozenRecoveryPlan } from '../freeze';
 import type { RecoveryRun } from '../recovery-run';
-import { snapshotApps } from './activities';
+import { activitiesFor } from './activities';
+import { targetLanes } from '../regions';
 import { forEachWindowed } from './batching';
 import { chunk, groupBy } from '../collections';
 
@@ -15,23 +16,25 @@ export async function protectExistingApps(run: RecoveryRun, plan: FrozenRecovery
   if (toSnapshot.length === 0) return;
   enterPhase(run, 'protect');
 
-  // One BackupApp destination per (directory, endpoint): default is next to the backup being restored.
+  // One BackupApp destination per (directory, endpoint, lane): default is next to the backup being restored.
+  const lanes = targetLanes(plan);
   const destinations = groupBy(toSnapshot, (t) => {
     const facts = run.backupFacts(t.backupFileId);
-    return `${plan.snapshotDirectory ?? directoryOf(facts?.backupFilePath ?? '')}\n${facts?.uploadEndpoint ?? ''}`;
+    const lane = lanes.get(t.instanceId);
+    return `${plan.snapshotDirectory ?? directoryOf(facts?.backupFilePath ?? '')}\n${facts?.uploadEndpoint ?? ''}${lane === undefined ? '' : `\n${lane}`}`;
   });
   const calls = [...destinations].flatMap(([key, targets]) => {
-    const [directory, endpoint] = key.split('\n') as [string, string];
-    return chunk(targets, plan.runSettings.targetsPerActivity).map((batch) => ({ directory, endpoint, batch }));
+    const [directory, endpoint, lane] = key.split('\n') as [string, string, string | undefined];
+    return chunk(targets, plan.runSettings.targetsPerActivity).map((batch) => ({ directory, endpoint, lane, batch }));
   });
 
   await forEachWindowed(
     calls,
     plan.runSettings.activityWindow,
-    async ({ directory, endpoint, batch }) => {
-      let outcomes: Awaited<ReturnType<typeof snapshotApps>>;
+    async ({ directory, endpoint, lane, batch }) => {
+      let outcomes: Awaited<ReturnType<ReturnType<typeof activitiesFor>['snapshotApps']>>;
       try {
-        outcomes = await snapshotApps({
+        outcomes = await activitiesFor(lane).snapshotApps({
           targets: batch.map((t) => ({ instanceId: t.instanceId, packages: run.existingApps(t.instanceId) })),
           directory,
           uploadEndpoint: endpoint || undefined,

@@ -6,7 +6,8 @@ import type { RecoveryGroup, TaskOutcome } from '../../activities/recovery/contr
 import type { FrozenRecoveryPlan } from '../freeze';
 import { workflowNow } from '../clock';
 import type { InFlightTask, RecoveryRun } from '../recovery-run';
-import { pollTasksFor, submitRecoveries } from './activities';
+import { activitiesFor, pollTasksFor } from './activities';
+import { groupByLane, type Lane } from '../regions';
 import { forEachWindowed } from './batching';
 import { chunk, groupBy } from '../collections';
 import { activityGaveUp } from './errors';
@@ -25,18 +26,20 @@ export async function recoverTargets(run: RecoveryRun, plan: FrozenRecoveryPlan)
   }
 }
 
-/** One submit per batch of ≤ runSettings.targetsPerActivity targets; a batch never mixes attempt numbers. */
+/** One submit per batch of ≤ runSettings.targetsPerActivity targets; a batch never mixes attempt numbers or lanes. */
 async function submitAttempts(run: RecoveryRun, plan: FrozenRecoveryPlan, instanceIds: string[]): Promise<void> {
   const byAttempt = groupBy(instanceIds, (id) => run.target(id).attempts + 1);
-  for (const [attempt, ids] of byAttempt) {
-    for (const batch of chunk(ids, plan.runSettings.targetsPerActivity)) {
-      await waitWhilePaused(run);
-      await submitBatch(run, plan, attempt, batch);
+  for (const [attempt, attemptIds] of byAttempt) {
+    for (const [lane, ids] of groupByLane(plan, attemptIds, (id) => id)) {
+      for (const batch of chunk(ids, plan.runSettings.targetsPerActivity)) {
+        await waitWhilePaused(run);
+        await submitBatch(run, plan, attempt, batch, lane);
+      }
     }
   }
 }
 
-async function submitBatch(run: RecoveryRun, plan: FrozenRecoveryPlan, attempt: number, batch: string[]): Promise<void> {
+async function submitBatch(run: RecoveryRun, plan: FrozenRecoveryPlan, attempt: number, batch: string[], lane: Lane): Promise<void> {
   const attemptStartedAt = workflowNow();
   run.beginAttempt(batch, attemptStartedAt);
   const groups: RecoveryGroup[] = [];
@@ -45,6 +48,7 @@ async function submitBatch(run: RecoveryRun, plan: FrozenRecoveryPlan, attempt: 
     if (!backup) throw new TypeError(`no preflight facts for ${backupFileId}`); // preflight skipped these targets
     groups.push({ backup, instanceIds: ids });
   }
+  const { submitRecoveries } = activitiesFor(lane);
   let result: Awaited<ReturnType<typeof submitRecoveries>>;
   try {
     // Not cancellable: once RecoverApp may have been sent we must learn the task IDs, or a cancelled run
@@ -83,9 +87,10 @@ async function submitBatch(run: RecoveryRun, plan: FrozenRecoveryPlan, attempt: 
 async function pollRound(run: RecoveryRun, plan: FrozenRecoveryPlan): Promise<string[]> {
   const retry: string[] = [];
   const { pollRoundMs, pollWindow } = plan.runSettings;
-  const pollTasks = pollTasksFor(pollRoundMs);
-  const chunks = chunk(run.inFlightTasks(), plan.limits.pollChunkSize);
-  await forEachWindowed(chunks, pollWindow, async (tasks) => {
+  const chunks = groupByLane(plan, run.inFlightTasks(), (t) => t.instanceId).flatMap(([lane, tasks]) =>
+    chunk(tasks, plan.limits.pollChunkSize).map((c) => ({ pollTasks: pollTasksFor(pollRoundMs, lane), tasks: c })),
+  );
+  await forEachWindowed(chunks, pollWindow, async ({ pollTasks, tasks }) => {
     let outcomes: TaskOutcome[];
     try {
       ({ outcomes } = await pollTasks(pollRequest(run, plan, tasks, pollRoundMs)));
@@ -156,9 +161,11 @@ export async function settleAfterCancel(run: RecoveryRun, plan: FrozenRecoveryPl
   const tasks = run.inFlightTasks();
   if (tasks.length > 0) {
     const { cancelSettleMs, pollRoundMs, pollWindow } = plan.runSettings;
-    const pollTasks = pollTasksFor(pollRoundMs);
     const maxDurationMs = Math.min(cancelSettleMs, plan.limits.taskTimeoutMs);
-    await forEachWindowed(chunk(tasks, plan.limits.pollChunkSize), pollWindow, async (batch) => {
+    const chunks = groupByLane(plan, tasks, (t) => t.instanceId).flatMap(([lane, laneTasks]) =>
+      chunk(laneTasks, plan.limits.pollChunkSize).map((c) => ({ pollTasks: pollTasksFor(pollRoundMs, lane), batch: c })),
+    );
+    await forEachWindowed(chunks, pollWindow, async ({ pollTasks, batch }) => {
       try {
         const { outcomes } = await pollTasks(pollRequest(run, plan, batch, maxDurationMs));
         for (const outcome of outcomes) lastKnown.set(outcome.instanceId, outcome);

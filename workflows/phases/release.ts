@@ -4,7 +4,8 @@
 import { condition } from '@temporalio/workflow';
 import type { FrozenRecoveryPlan } from '../freeze';
 import type { RecoveryRun } from '../recovery-run';
-import { releaseBackups } from './activities';
+import { activitiesFor } from './activities';
+import { laneOf, type Lane } from '../regions';
 import { activityGaveUp } from './errors';
 import { enterPhase, refreshDetails } from './report';
 
@@ -35,11 +36,13 @@ export async function releaseVerifiedBackups(run: RecoveryRun, plan: FrozenRecov
     }
   }
 
-  let outcomes: Awaited<ReturnType<typeof releaseBackups>> = [];
-  try {
-    outcomes = await releaseBackups({ backupFileIds: releasable });
-  } catch (err) {
-    activityGaveUp(err); // rethrows cancellation; a delete that gave up just keeps the backups
+  let outcomes: Awaited<ReturnType<ReturnType<typeof activitiesFor>['releaseBackups']>> = [];
+  for (const [lane, backupFileIds] of backupsByLane(plan, releasable)) {
+    try {
+      outcomes = [...outcomes, ...(await activitiesFor(lane).releaseBackups({ backupFileIds }))];
+    } catch (err) {
+      activityGaveUp(err); // rethrows cancellation; a delete that gave up just keeps the backups
+    }
   }
   const byId = new Map(outcomes.map((o) => [o.backupFileId, o]));
   for (const id of releasable) {
@@ -48,4 +51,16 @@ export async function releaseVerifiedBackups(run: RecoveryRun, plan: FrozenRecov
     else run.keepBackup(id, outcome?.keptBecause ?? 'release-failed');
   }
   void run.notifier.released(run.progress().backups);
+}
+
+/** A backup is deleted through the lane that preflight read it from (its first item's). */
+function backupsByLane(plan: FrozenRecoveryPlan, backupFileIds: string[]): [Lane, string[]][] {
+  const laneOfBackup = new Map<string, Lane>();
+  for (const item of plan.items) if (!laneOfBackup.has(item.backupFileId)) laneOfBackup.set(item.backupFileId, laneOf(item));
+  const groups = new Map<Lane, string[]>();
+  for (const id of backupFileIds) {
+    const lane = laneOfBackup.get(id);
+    groups.set(lane, [...(groups.get(lane) ?? []), id]);
+  }
+  return [...groups];
 }

@@ -3,7 +3,8 @@
 import type { FrozenRecoveryPlan } from '../freeze';
 import { workflowNow } from '../clock';
 import type { RecoveryRun } from '../recovery-run';
-import { verifyTargets } from './activities';
+import { activitiesFor } from './activities';
+import { groupByLane } from '../regions';
 import { forEachWindowed } from './batching';
 import { chunk } from '../collections';
 import { activityGaveUp } from './errors';
@@ -14,10 +15,13 @@ export async function verifyRecoveredTargets(run: RecoveryRun, plan: FrozenRecov
   if (ids.length > 0) {
     enterPhase(run, 'verify');
     const expectations = run.expectations();
+    const batches = groupByLane(plan, ids, (id) => id).flatMap(([lane, laneIds]) =>
+      chunk(laneIds, plan.runSettings.targetsPerActivity).map((batch) => ({ verifyTargets: activitiesFor(lane).verifyTargets, batch })),
+    );
     await forEachWindowed(
-      chunk(ids, plan.runSettings.targetsPerActivity),
+      batches,
       plan.runSettings.activityWindow,
-      async (batch) => {
+      async ({ verifyTargets, batch }) => {
         const targets = batch.map((instanceId) => ({ instanceId, backupFileId: run.target(instanceId).backupFileId }));
         const backupIds = new Set(targets.map((t) => t.backupFileId));
         let outcomes: Awaited<ReturnType<typeof verifyTargets>>;
