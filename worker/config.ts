@@ -27,6 +27,8 @@ export const workerConfigSchema = z.strictObject({
   shutdownGraceTimeMs: z.number().int().min(0).max(600_000).default(10_000),
   /** Prebuilt workflow bundle (`npm run bundle`): the worker skips webpack, starting faster and smaller. */
   workflowBundlePath: z.string().min(1).optional(),
+  /** Seconds one visibility census of the per-phase gauges is reused (worker/phase-census.ts); 0 turns them off. */
+  phaseMetricsRefreshS: z.number().int().min(0).max(3600).default(30),
 });
 
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
@@ -42,7 +44,7 @@ type Env = Record<string, string | undefined>;
  * Reads CPR_WORKER_CONFIG_FILE (JSON with any WorkerConfig field), then CPR_TEMPORAL_ADDRESS,
  * CPR_TEMPORAL_NAMESPACE, CPR_TASK_QUEUE, CPR_CUSTOM_CHECKS_FILE (JSON object of checks),
  * CPR_VENDOR_QPS (`10` or `10,RunCommand=5,RecoverApp=2`), CPR_MAX_CONCURRENT_ACTIVITIES,
- * CPR_ACTIVITY_CONCURRENCY and CPR_SHUTDOWN_GRACE_MS.
+ * CPR_ACTIVITY_CONCURRENCY, CPR_SHUTDOWN_GRACE_MS and CPR_PHASE_METRICS_REFRESH_S.
  */
 export function loadWorkerConfig(
   env: Env = process.env,
@@ -65,6 +67,7 @@ export function loadWorkerConfig(
   set('activityConcurrency', numberOrText(env.CPR_ACTIVITY_CONCURRENCY));
   set('shutdownGraceTimeMs', numberOrText(env.CPR_SHUTDOWN_GRACE_MS));
   set('workflowBundlePath', env.CPR_WORKFLOW_BUNDLE);
+  set('phaseMetricsRefreshS', numberOrText(env.CPR_PHASE_METRICS_REFRESH_S));
 
   const parsed = workerConfigSchema.safeParse(raw);
   if (!parsed.success) {
