@@ -18,6 +18,7 @@ describe('loadWorkerConfig', () => {
       maxConcurrentActivityTaskExecutions: 50,
       activityConcurrency: 4,
       shutdownGraceTimeMs: 10_000,
+      phaseMetricsRefreshS: 30,
     });
   });
 
@@ -29,6 +30,7 @@ describe('loadWorkerConfig', () => {
         CPR_TEMPORAL_ADDRESS: 'temporal.internal:7233',
         CPR_VENDOR_QPS: '8,RunCommand=2',
         CPR_MAX_CONCURRENT_ACTIVITIES: '20',
+        CPR_PHASE_METRICS_REFRESH_S: '0',
       },
       files({
         '/etc/cpr/worker.json': JSON.stringify({ taskQueue: 'recovery-eu', temporalAddress: 'ignored:1', activityConcurrency: 2 }),
@@ -44,6 +46,7 @@ describe('loadWorkerConfig', () => {
       vendorQps: 8,
       vendorQpsPerAction: { RunCommand: 2 },
       maxConcurrentActivityTaskExecutions: 20,
+      phaseMetricsRefreshS: 0,
     });
     expect(Object.keys(config.customChecks)).toEqual(['prefs-present']);
   });
