@@ -39,7 +39,12 @@ export async function readPhaseCensus(options: PhaseCensusOptions): Promise<Phas
   const census: PhaseCensus = new Map();
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await options.workflowService.listWorkflowExecutions({ namespace: options.namespace, query, pageSize: PAGE_SIZE, nextPageToken });
+    const page = await options.workflowService.listWorkflowExecutions({
+      namespace: options.namespace,
+      query,
+      pageSize: PAGE_SIZE,
+      nextPageToken,
+    });
     for (const run of page.executions ?? []) {
       const phase = phaseOf(run);
       const startMs = optionalTsToMs(run.startTime);

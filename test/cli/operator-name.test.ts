@@ -6,7 +6,10 @@ import { buildProgram } from '../../client/cli/main';
 import { recoverInputFromFlags } from '../../client/cli/recover';
 
 /** Parses `args` for one subcommand without running it: the option values the action would get. */
-function parsedOptions(args: string[], env: Record<string, string | undefined> = {}): { opts: Record<string, unknown>; sources: Record<string, string | undefined> } {
+function parsedOptions(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): { opts: Record<string, unknown>; sources: Record<string, string | undefined> } {
   const saved = { ...process.env };
   Object.assign(process.env, env);
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
@@ -39,5 +42,7 @@ it('cpr recover defaults requestedBy to the operator, but never over a name give
   expect(recoverInputFromFlags({ file: 'in.json', requestedBy: 'bob' }, read)).toMatchObject({ requestedBy: 'bob' });
   const unnamed = () => JSON.stringify({ backupFileId: 'bf-demobackup0000001', instanceIds: ['acp-demotarget000001'] });
   expect(recoverInputFromFlags({ file: 'in.json', defaultRequestedBy: 'alice' }, unnamed)).toMatchObject({ requestedBy: 'alice' });
-  expect(recoverInputFromFlags({ backup: 'bf-demobackup0000001', instances: 'acp-demotarget000001', defaultRequestedBy: 'alice' })).toMatchObject({ requestedBy: 'alice' });
+  expect(
+    recoverInputFromFlags({ backup: 'bf-demobackup0000001', instances: 'acp-demotarget000001', defaultRequestedBy: 'alice' }),
+  ).toMatchObject({ requestedBy: 'alice' });
 });

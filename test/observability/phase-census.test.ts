@@ -62,7 +62,9 @@ it('a recovery waiting in one phase shows in cpr_recoveries_in_phase with its ag
   });
   const scrape = async (): Promise<string> => (await fetch(server.url)).text();
   try {
-    const idle = await waitFor('the gauges with no run', async () => series(await scrape(), 'cpr_recoveries_in_phase'), { until: (s) => Object.keys(s).length > 0 });
+    const idle = await waitFor('the gauges with no run', async () => series(await scrape(), 'cpr_recoveries_in_phase'), {
+      until: (s) => Object.keys(s).length > 0,
+    });
     expect(Object.values(idle).every((n) => n === 0)).toBe(true);
 
     const handle = await temporal.client.workflow.start(RECOVER_APP_WORKFLOW, {
@@ -80,7 +82,9 @@ it('a recovery waiting in one phase shows in cpr_recoveries_in_phase with its ag
     });
     await waitFor('the run to wait for approval', async () => (await handle.query(progressQuery)).awaitingApproval);
 
-    const held = await waitFor('the run counted in phase release', async () => await scrape(), { until: (page) => series(page, 'cpr_recoveries_in_phase').release === 1 });
+    const held = await waitFor('the run counted in phase release', async () => await scrape(), {
+      until: (page) => series(page, 'cpr_recoveries_in_phase').release === 1,
+    });
     expect(series(held, 'cpr_recoveries_in_phase')).toMatchObject({ preflight: 0, lease: 0, poll: 0, verify: 0, release: 1 });
     const age = series(held, 'cpr_recovery_oldest_phase_age_seconds');
     expect(Object.keys(age)).toEqual(['release']);
@@ -90,7 +94,9 @@ it('a recovery waiting in one phase shows in cpr_recoveries_in_phase with its ag
 
     await handle.executeUpdate(approveReleaseUpdate, { args: [{ approvedBy: 'approver' }] });
     expect(((await handle.result()) as RecoveryResult).outcome).toBe('succeeded');
-    const after = await waitFor('the run gone from the gauges', async () => await scrape(), { until: (page) => series(page, 'cpr_recoveries_in_phase').release === 0 });
+    const after = await waitFor('the run gone from the gauges', async () => await scrape(), {
+      until: (page) => series(page, 'cpr_recoveries_in_phase').release === 0,
+    });
     expect(series(after, 'cpr_recovery_oldest_phase_age_seconds')).toEqual({});
   } finally {
     await worker.stop();
