@@ -46,6 +46,8 @@ export const workerConfigSchema = z.strictObject({
   deploymentName: deploymentName.optional(),
   /** This release's build ID (default: a hash of the workflow bundle); only with workerVersioning on. */
   buildId: buildId.optional(),
+  /** Seconds one visibility census of the per-phase gauges is reused (worker/phase-census.ts); 0 turns them off. */
+  phaseMetricsRefreshS: z.number().int().min(0).max(3600).default(30),
 }).superRefine((config, ctx) => {
   if (config.workerVersioning === 'on') return;
   for (const key of ['deploymentName', 'buildId'] as const) {
@@ -66,8 +68,8 @@ type Env = Record<string, string | undefined>;
  * Reads CPR_WORKER_CONFIG_FILE (JSON with any WorkerConfig field), then CPR_TEMPORAL_ADDRESS,
  * CPR_TEMPORAL_NAMESPACE, CPR_TASK_QUEUE, CPR_CUSTOM_CHECKS_FILE (JSON object of checks),
  * CPR_VENDOR_QPS (`10` or `10,RunCommand=5,RecoverApp=2`), CPR_MAX_CONCURRENT_ACTIVITIES,
- * CPR_ACTIVITY_CONCURRENCY, CPR_SHUTDOWN_GRACE_MS, CPR_WORKFLOW_BUNDLE, and the Worker Deployment settings
- * CPR_WORKER_VERSIONING (on|off), CPR_DEPLOYMENT_NAME and CPR_BUILD_ID.
+ * CPR_ACTIVITY_CONCURRENCY, CPR_SHUTDOWN_GRACE_MS, CPR_WORKFLOW_BUNDLE, CPR_PHASE_METRICS_REFRESH_S, and the Worker
+ * Deployment settings CPR_WORKER_VERSIONING (on|off), CPR_DEPLOYMENT_NAME and CPR_BUILD_ID.
  */
 export function loadWorkerConfig(
   env: Env = process.env,
@@ -93,6 +95,7 @@ export function loadWorkerConfig(
   set('workerVersioning', env.CPR_WORKER_VERSIONING);
   set('deploymentName', env.CPR_DEPLOYMENT_NAME);
   set('buildId', env.CPR_BUILD_ID);
+  set('phaseMetricsRefreshS', numberOrText(env.CPR_PHASE_METRICS_REFRESH_S));
 
   const parsed = workerConfigSchema.safeParse(raw);
   if (!parsed.success) {

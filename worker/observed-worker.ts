@@ -1,7 +1,8 @@
 // The product worker as operators run it (worker/run.ts for `cpr worker` and worker/main.ts, the dev stack): createWorker plus the
 // observability layer: vendor-call metrics and logs through the client's onCall hook, activity log
 // context interceptors, the metrics sink fed by the recovery workflow (counted once the server confirms
-// the report, worker/confirmed-counts.ts), tracing when started (worker/tracing.ts), and the webhook activities.
+// the report, worker/confirmed-counts.ts), per-phase gauges from visibility (worker/phase-census.ts),
+// tracing when started (worker/tracing.ts), and the webhook activities.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -13,9 +14,11 @@ import { createWebhookActivities, type WebhookConfig } from '../activities/webho
 import { PinoTemporalLogger, activityLogInterceptors, logVendorCall, type PinoLogger } from './logging';
 import { metricsSinks, type CprMetrics } from './metrics';
 import { createConfirmedCounts, type ConfirmedCounts } from './confirmed-counts';
+import { DEFAULT_PHASE_CENSUS_REFRESH_MS, readPhaseCensus, registerPhaseGauges, type PhaseGauges } from './phase-census';
 import { workerTracing, type Tracing } from './tracing';
 import type { WorkerConfig } from './config';
 import { createWorker, type CreateWorkerOptions } from './create-worker';
+import { TASK_QUEUE } from '../workflows/types';
 
 export interface ObservedWorkerOptions {
   address: string;
@@ -36,6 +39,8 @@ export interface ObservedWorkerOptions {
   tracing?: Tracing;
   /** Worker Deployment version (CPR_WORKER_VERSIONING=on); omitted: unversioned. */
   deployment?: CreateWorkerOptions['deployment'];
+  /** How long one visibility census of the per-phase gauges is reused (worker/phase-census.ts); 0 = no gauges. Default 30 s. */
+  phaseMetricsRefreshMs?: number;
 }
 
 /**
@@ -56,9 +61,10 @@ const CONFIRMATION_GRACE_MS = 5_000;
 /** The parts of the options that come from the worker configuration (env / CPR_WORKER_CONFIG_FILE). */
 export function optionsFromConfig(
   config: WorkerConfig,
-): Pick<ObservedWorkerOptions, 'taskQueue' | 'customChecks' | 'workflowBundlePath' | 'tuning' | 'deployment'> {
+): Pick<ObservedWorkerOptions, 'taskQueue' | 'customChecks' | 'workflowBundlePath' | 'tuning' | 'deployment' | 'phaseMetricsRefreshMs'> {
   return {
     taskQueue: config.taskQueue,
+    phaseMetricsRefreshMs: config.phaseMetricsRefreshS * 1000,
     customChecks: config.customChecks,
     ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
     ...(config.workerVersioning === 'on' ? { deployment: { deploymentName: config.deploymentName, buildId: config.buildId } } : {}),
@@ -104,6 +110,16 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
     onError: (err, report) => countsLog.warn({ err, ...report }, 'recovery report not counted: history unreadable'),
   });
   const tracing = options.tracing ? workerTracing(options.tracing) : undefined;
+  const phaseRefreshMs = options.phaseMetricsRefreshMs ?? DEFAULT_PHASE_CENSUS_REFRESH_MS;
+  const census = { workflowService: connection.workflowService, namespace: options.namespace, taskQueue: options.taskQueue ?? TASK_QUEUE };
+  const phaseGauges: PhaseGauges | undefined =
+    phaseRefreshMs > 0
+      ? registerPhaseGauges(options.metrics.registry, {
+          read: () => readPhaseCensus(census),
+          refreshMs: phaseRefreshMs,
+          onError: (err) => countsLog.warn({ err }, 'per-phase gauges: visibility census failed'),
+        })
+      : undefined;
   let worker;
   try {
     if (tracing && options.workflowBundlePath && !(await readFile(options.workflowBundlePath, 'utf8')).includes(WORKFLOW_TRACING_MARK)) {
@@ -138,10 +154,12 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
       ...(options.deployment ? { deployment: options.deployment } : {}),
     });
   } catch (err) {
+    phaseGauges?.unregister();
     await connection.close();
     throw err;
   }
   const done = worker.run().finally(async () => {
+    phaseGauges?.unregister();
     await settledWithin(counts, CONFIRMATION_GRACE_MS);
     await connection.close();
   });

@@ -1,7 +1,12 @@
 // The OpenAPI 3.1 document, generated from the route table's zod schemas (zod v4 `z.toJSONSchema`), so
-// the document cannot drift from what the server validates.
+// the document cannot drift from what the server validates. The role each protected route needs
+// (`x-required-role`, a line of its description, its 403 response) comes from requiredRole, the rule
+// the auth hook enforces (client/api/auth.ts).
 import { z } from 'zod';
 import type { AnyRouteSpec } from './routes';
+import { ROLE_GRANTS, requiredRole } from './roles';
+import { errorBody } from './schemas';
+import { CONSOLE_HEADER } from './session';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -15,12 +20,15 @@ export function buildOpenApi(routes: readonly AnyRouteSpec[], info: OpenApiInfo)
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const role = route.auth === false ? undefined : requiredRole(route.method, route.url);
+    const roleLine = role && `Requires the \`${role}\` role: ${ROLE_GRANTS[role]}.`;
+    const description = [route.description, roleLine].filter(Boolean).join('\n\n');
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,
-      ...(route.description ? { description: route.description } : {}),
+      ...(description ? { description } : {}),
       ...(route.tags ? { tags: route.tags } : {}),
-      ...(route.auth === false ? { security: [] } : {}),
+      ...(route.auth === false ? { security: [] } : { 'x-required-role': role }),
     };
     const parameters = [
       ...parametersOf(route.params, 'path'),
@@ -30,8 +38,9 @@ export function buildOpenApi(routes: readonly AnyRouteSpec[], info: OpenApiInfo)
     if (parameters.length) operation.parameters = parameters;
     const body = route.body ?? route.bodyDoc;
     if (body) operation.requestBody = { required: route.bodyDoc !== undefined, content: { 'application/json': { schema: toSchema(body, 'input') } } };
+    const responses = role ? { ...route.responses, 403: { description: forbiddenText(role, route.method), schema: errorBody } } : route.responses;
     operation.responses = Object.fromEntries(
-      Object.entries(route.responses).map(([code, spec]) => {
+      Object.entries(responses).map(([code, spec]) => {
         const content = spec.schema
           ? { [spec.contentType ?? 'application/json']: { schema: toSchema(spec.schema, 'output') } }
           : spec.contentType
@@ -50,6 +59,12 @@ export function buildOpenApi(routes: readonly AnyRouteSpec[], info: OpenApiInfo)
     security: [{ bearerAuth: [] }],
     paths,
   };
+}
+
+function forbiddenText(role: string, method: string): string {
+  const lacks = `The token lacks the ${role} role (\`message\` names the caller, its roles and the role needed)`;
+  // The auth hook asks console sessions for the CSRF header on changes only.
+  return method === 'GET' || method === 'HEAD' ? lacks : `${lacks}, or a console session sent the change without the ${CONSOLE_HEADER} header`;
 }
 
 function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {

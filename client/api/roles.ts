@@ -10,6 +10,13 @@ export function requiredRole(method: string, routeUrl: string): Role {
   return 'operator';
 }
 
+/** What each role allows, in the words of the OpenAPI document (client/api/openapi.ts). */
+export const ROLE_GRANTS: Record<Role, string> = {
+  viewer: 'read (every role may read)',
+  operator: 'start and change runs (start, cancel, pause, resume, window, schedules)',
+  approver: 'approve releasing (deleting) backups',
+};
+
 /** Who is calling, as far as the API knows. */
 export interface Principal {
   name: string;

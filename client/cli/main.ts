@@ -1,8 +1,10 @@
 // `cpr`: the operator CLI. Every command is one line in --help; failures are one line on stderr with a
 // non-zero exit code (2 = bad input, nothing started; see errors.ts for the others).
+import { userInfo } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { createContext, type CliContext, type GlobalFlags } from './context';
 import { describeCliError, EXIT, formatCliError, usageError } from './errors';
+import type { RecoverFlags } from './recover';
 
 type Action = (ctx: CliContext) => Promise<number>;
 
@@ -24,6 +26,20 @@ export function wantsJson(argv: readonly string[]): boolean {
   }
   return false;
 }
+
+/**
+ * The name the CLI records for the audit trail when none is given: CPR_OPERATOR (commander's `.env`),
+ * else the OS user. Not authenticated: the CLI talks to Temporal directly (docs/console.md).
+ */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined; // no passwd entry (some containers): no default name
+  }
+}
+
+const operatorOption = (flags: string, description: string) => new Option(flags, description).env('CPR_OPERATOR').default(osUser(), 'the OS user');
 
 export function buildProgram(json = false): Command {
   // Commander's usage errors, in the format the operator asked for.
@@ -100,11 +116,13 @@ export function buildProgram(json = false): Command {
     .option('--verify-data <rule>', 'data check: source (default) | none')
     .option('--verify-version <rule>', 'version check: source (default) | any')
     .option('--packages <names>', 'packages to verify, comma-separated (default: the backup\'s apps)')
-    .option('--requested-by <who>', 'who asked, for the audit trail')
+    .addOption(operatorOption('--requested-by <who>', 'who asked, for the audit trail (a requestedBy in --file wins over the default)'))
     .option('--request-id <id>', 'idempotency key: the same ID always means the same run')
     .option('--wait', 'follow live progress until the result; exit non-zero unless all targets verified')
     .option('--dry-run', 'run preflight only and print each target\'s verdict; changes nothing')
-    .action((opts, cmd: Command) => run(cmd, async (ctx) => (await import('./recover')).recoverCommand(opts, ctx)));
+    .action((opts: RecoverFlags, cmd: Command) =>
+      run(cmd, async (ctx) => (await import('./recover')).recoverCommand(cmd.getOptionValueSource('requestedBy') === 'cli' ? opts : { ...opts, requestedBy: undefined, defaultRequestedBy: opts.requestedBy }, ctx)),
+    );
 
   program
     .command('status')
@@ -135,7 +153,7 @@ export function buildProgram(json = false): Command {
     .command('approve')
     .description('approve releasing (deleting) the backups of a recovery that waits for approval')
     .argument('<id>', 'workflow ID')
-    .option('--by <who>', 'approver, for the audit trail')
+    .addOption(operatorOption('--by <who>', 'approver, for the audit trail'))
     .option('--note <text>', 'note, for the audit trail')
     .action((id: string, opts, cmd: Command) => run(cmd, async (ctx) => (await import('./runs')).approveCommand(id, opts, ctx)));
 

@@ -23,6 +23,8 @@ export interface RecoverFlags {
   verifyVersion?: string;
   packages?: string;
   requestedBy?: string;
+  /** CPR_OPERATOR or the OS user: used when neither --requested-by nor the file names someone. */
+  defaultRequestedBy?: string;
   requestId?: string;
   wait?: boolean;
   dryRun?: boolean;
@@ -68,6 +70,7 @@ function applyOptionFlags(raw: unknown, flags: RecoverFlags): unknown {
   if (flags.release !== undefined) out.releaseBackup = flags.release;
   if (flags.onBusy !== undefined) out.onBusyInstance = flags.onBusy;
   if (flags.requestedBy !== undefined) out.requestedBy = flags.requestedBy;
+  else if (out.requestedBy === undefined && flags.defaultRequestedBy !== undefined) out.requestedBy = flags.defaultRequestedBy;
   if (flags.verifyData !== undefined || flags.verifyVersion !== undefined || flags.packages !== undefined) {
     const verification = typeof out.verification === 'object' && out.verification !== null ? { ...(out.verification as Record<string, unknown>) } : {};
     if (flags.verifyData !== undefined) verification.data = flags.verifyData;

@@ -19,6 +19,7 @@ describe('loadWorkerConfig', () => {
       activityConcurrency: 4,
       shutdownGraceTimeMs: 10_000,
       workerVersioning: 'off',
+      phaseMetricsRefreshS: 30,
     });
   });
 
@@ -30,6 +31,7 @@ describe('loadWorkerConfig', () => {
         CPR_TEMPORAL_ADDRESS: 'temporal.internal:7233',
         CPR_VENDOR_QPS: '8,RunCommand=2',
         CPR_MAX_CONCURRENT_ACTIVITIES: '20',
+        CPR_PHASE_METRICS_REFRESH_S: '0',
       },
       files({
         '/etc/cpr/worker.json': JSON.stringify({ taskQueue: 'recovery-eu', temporalAddress: 'ignored:1', activityConcurrency: 2 }),
@@ -45,6 +47,7 @@ describe('loadWorkerConfig', () => {
       vendorQps: 8,
       vendorQpsPerAction: { RunCommand: 2 },
       maxConcurrentActivityTaskExecutions: 20,
+      phaseMetricsRefreshS: 0,
     });
     expect(Object.keys(config.customChecks)).toEqual(['prefs-present']);
   });
