@@ -4,7 +4,7 @@
 import { log } from '@temporalio/activity';
 import { isEcpError, type EcpClient } from './ecp';
 import type { RateLimiter } from './rate-limit';
-import { sleepWithHeartbeat, workflowIdOf } from './activity-context';
+import { sleepWithHeartbeat, waitBeating, workflowIdOf } from './activity-context';
 
 const ACTION_OF: Record<keyof EcpClient, string> = {
   recoverApp: 'RecoverApp',
@@ -25,7 +25,9 @@ export function rateLimitedClient(ecp: EcpClient, limiter: RateLimiter): EcpClie
     const action = ACTION_OF[key];
     const fn = ecp[key] as (...args: unknown[]) => Promise<unknown>;
     return (async (...args: unknown[]) => {
-      await limiter.acquire(action);
+      // The token may take a while: keep the activity's heartbeat alive, and never send for an attempt the
+      // server has already given up on.
+      await waitBeating(limiter.acquire(action));
       try {
         const out = await fn.apply(ecp, args);
         limiter.onSuccess(action);

@@ -1,7 +1,7 @@
 // pollTasks: one heartbeating activity watches a batch of vendor child tasks. DescribeTasks with ≤100
 // IDs per call; adaptive interval (min → ×1.5 while nothing changes → max, never sleeping past the
 // earliest task deadline); throttling only slows it down; resumes from heartbeat details after a crash.
-import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, log } from '@temporalio/activity';
 import {
   describeTasksByIds,
   isEcpError,
@@ -14,7 +14,7 @@ import {
 } from '../ecp';
 import type { PolledTask, PollTasksRequest, PollTasksResult, TaskOutcome } from './contract';
 import { chunk } from '../../workflows/collections';
-import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { activityHeartbeat, sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import type { RecoveryDeps } from './deps';
 import { failureNeedsObservation, isPermanentTaskFailureCode, judgeTaskFailure } from './observed-state';
 import { readBackupStatus, readInstanceStatuses } from './observe';
@@ -126,7 +126,7 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
   const min = Math.max(1, req.pollIntervalMinMs);
   const max = Math.max(min, req.pollIntervalMaxMs);
   const state = readCheckpoint(activityInfo().heartbeatDetails, min);
-  const beat = (): void => heartbeat(state);
+  const beat = activityHeartbeat(() => state);
   const started = deps.now();
   const stopAt = started + req.maxDurationMs;
   const refs = new Map(req.tasks.map((t) => [t.taskId, t]));

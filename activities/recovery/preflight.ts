@@ -3,14 +3,14 @@
 // inventory); the verdicts come from the pure rules in preflight-rules.ts. Problems are verdicts in the
 // result (a missing backup is an answer, not an exception); only auth errors, unsafe values and vendor
 // outages fail the activity.
-import { heartbeat, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { isEcpError, MAX_INSTANCES_PER_CALL, MAX_PAGE_SIZE, collectAll, type AndroidInstance, type BackupFile } from '../ecp';
 import { buildInventoryCommand, buildVerificationCommand } from '../commands/build';
 import { unknownCheckNames } from '../commands/custom-checks';
 import { newMarkerNonce } from '../commands/nonce';
 import { parseVerificationOutput } from '../commands/parse';
 import { chunk, groupBy } from '../../workflows/collections';
-import { workflowIdOf } from '../activity-context';
+import { activityHeartbeat, workflowIdOf } from '../activity-context';
 import { mapBounded } from '../concurrency';
 import { withThrottleRetry } from '../vendor-calls';
 import type { BackupPreflight, ExpectedApp, PreflightRequest, PreflightResult, TargetPreflight } from './contract';
@@ -45,7 +45,7 @@ interface Reads {
 
 export async function preflight(deps: RecoveryDeps, req: PreflightRequest): Promise<PreflightResult> {
   const progress: Progress = { phase: 'backups', done: 0, total: 0 };
-  const reads: Reads = { deps, concurrency: req.concurrency ?? deps.concurrency, beat: () => heartbeat(progress) };
+  const reads: Reads = { deps, concurrency: req.concurrency ?? deps.concurrency, beat: activityHeartbeat(() => progress) };
   const verification = req.verification;
 
   // 1. Backups, one DescribeBackupFiles each (the API filters by a single BackupFileId).

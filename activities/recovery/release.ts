@@ -3,11 +3,11 @@
 // know is kept, never deleted; one already gone counts as released. A refused delete counts as released
 // only when a fresh read shows the file gone (not listed, DELETING or DELETED); a repeated delete the
 // vendor accepts counts as released too.
-import { heartbeat, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { isEcpError, isRefusal, MAX_BACKUP_FILES_PER_CALL, type EcpError } from '../ecp';
 import type { ReleaseOutcome } from './contract';
 import { chunk } from '../../workflows/collections';
-import { workflowIdOf } from '../activity-context';
+import { activityHeartbeat, workflowIdOf } from '../activity-context';
 import { withThrottleRetry } from '../vendor-calls';
 import type { RecoveryDeps } from './deps';
 import { releaseStep } from './observed-state';
@@ -16,7 +16,7 @@ import { readBackupStatus } from './observe';
 export async function releaseBackups(deps: RecoveryDeps, req: { backupFileIds: string[] }): Promise<ReleaseOutcome[]> {
   const ids = [...new Set(req.backupFileIds)];
   const outcomes = new Map<string, ReleaseOutcome>();
-  const beat = (): void => heartbeat({ released: [...outcomes.values()].filter((o) => o.released).map((o) => o.backupFileId) });
+  const beat = activityHeartbeat(() => ({ released: [...outcomes.values()].filter((o) => o.released).map((o) => o.backupFileId) }));
 
   const gone = (id: string, status: string | undefined, requestId?: string): void => {
     outcomes.set(id, { backupFileId: id, released: true, alreadyGone: true });

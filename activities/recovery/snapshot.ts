@@ -1,12 +1,12 @@
 // snapshotApps: BackupApp of the apps a target already has, before RecoverApp overwrites them
 // (docs/design.md, invariant 3). One call per ≤50 targets with the same package set; then the child
 // tasks are polled until they end. Submitted instances are recorded in heartbeat details and skipped on a retry.
-import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, log } from '@temporalio/activity';
 import { describeTasksByIds, isEcpError, MAX_INSTANCES_PER_CALL, type EcpError } from '../ecp';
 import type { SnapshotOutcome, SnapshotRequest, TaskOutcome } from './contract';
 import { outcomeOf } from './poll';
 import { chunk, groupBy } from '../../workflows/collections';
-import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { activityHeartbeat, sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import { mapBounded } from '../concurrency';
 import { withThrottleRetry } from '../vendor-calls';
 import type { RecoveryDeps } from './deps';
@@ -35,7 +35,7 @@ function readCheckpoint(raw: unknown): SnapshotCheckpoint {
 
 export async function snapshotApps(deps: RecoveryDeps, req: SnapshotRequest): Promise<SnapshotOutcome[]> {
   const state = readCheckpoint(activityInfo().heartbeatDetails);
-  const beat = (): void => heartbeat(state);
+  const beat = activityHeartbeat(() => state);
   const wf = workflowIdOf();
 
   const targets = new Map<string, string[]>();

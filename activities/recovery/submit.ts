@@ -10,7 +10,7 @@
 //     re-sending or giving up, instead of trusting the error code (observed-state.ts).
 // On a workflow retry attempt, instances a failed task left RECOVER_FAILED are started first, and
 // instances in a passing or unknown status are waited for (restart.ts): RecoverApp needs RUNNING.
-import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   BACKUP_LEVEL_REJECTION_CODES,
@@ -26,7 +26,7 @@ import {
 import type { RecoveryGroup, SubmitRecoveriesRequest, SubmitRecoveriesResult, SubmittedTask, Verdict } from './contract';
 import { chunk } from '../../workflows/collections';
 import { FailureType } from '../../workflows/failures';
-import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
+import { activityHeartbeat, sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import { mapBounded } from '../concurrency';
 import { withThrottleRetry } from '../vendor-calls';
 import type { RecoveryDeps } from './deps';
@@ -124,7 +124,7 @@ export async function submitRecoveries(deps: RecoveryDeps, req: SubmitRecoveries
   const chunkSize = Math.max(1, Math.min(50, Math.floor(req.chunkSize)));
   const earlierTaskIds = new Set(req.earlierTaskIds ?? []);
   const state = readCheckpoint(info.heartbeatDetails, req.attemptStartedAt);
-  const beat = (): void => heartbeat(state);
+  const beat = activityHeartbeat(() => state);
   const wf = workflowIdOf();
   // A retried activity may have sent calls whose replies (and heartbeats) never arrived.
   const retried = info.attempt > 1;

@@ -1,6 +1,6 @@
 // verifyTargets: one RunCommand per chunk of ≤50 targets restored from the same backup (same command
 // text), then a pure comparison per target against what preflight read from the source.
-import { heartbeat, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { MAX_INSTANCES_PER_CALL } from '../ecp';
 import { buildVerificationCommand } from '../commands/build';
 import { unknownCheckNames } from '../commands/custom-checks';
@@ -10,13 +10,13 @@ import { compareTarget } from './compare';
 import type { VerifyOutcome, VerifyRequest } from './contract';
 import { runCommandAndCollect } from './run-command';
 import { chunk } from '../../workflows/collections';
-import { workflowIdOf } from '../activity-context';
+import { activityHeartbeat, workflowIdOf } from '../activity-context';
 import { mapBounded } from '../concurrency';
 import type { RecoveryDeps } from './deps';
 
 export async function verifyTargets(deps: RecoveryDeps, req: VerifyRequest): Promise<VerifyOutcome[]> {
   const progress = { done: 0, total: req.targets.length };
-  const beat = (): void => heartbeat(progress);
+  const beat = activityHeartbeat(() => progress);
   const outcomes = new Map<string, VerifyOutcome>();
   const chunkSize = Math.max(1, Math.min(MAX_INSTANCES_PER_CALL, Math.floor(req.chunkSize)));
 

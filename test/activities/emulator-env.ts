@@ -5,7 +5,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import type { Info } from '@temporalio/activity';
 import { createEcpClient, loadEcpConfig, type EcpClient } from '../../activities/ecp';
 import { createActivities } from '../../activities';
-import { createRateLimiter } from '../../activities/rate-limit';
+import { createRateLimiter, type RateLimiter } from '../../activities/rate-limit';
 import type { CustomChecks } from '../../activities/commands/custom-checks';
 import type { BackupFacts, RecoveryActivities } from '../../activities/recovery/contract';
 import { DEMO_BACKUP_1, DEMO_BACKUP_1_PATH, DEMO_SOURCE_1, DEMO_UPLOAD_ENDPOINT } from '../../emulator/demo-seed';
@@ -64,7 +64,7 @@ export interface ActivityTestEnv {
 
 const quietLogger = new DefaultLogger('ERROR');
 
-export async function startActivityTestEnv(options: { customChecks?: CustomChecks } = {}): Promise<ActivityTestEnv> {
+export async function startActivityTestEnv(options: { customChecks?: CustomChecks; rateLimiter?: RateLimiter } = {}): Promise<ActivityTestEnv> {
   const emulator = await startEmulator({
     seed: 'demo',
     accessKeyId: ACCESS_KEY_ID,
@@ -81,7 +81,7 @@ export async function startActivityTestEnv(options: { customChecks?: CustomCheck
   const activities = createActivities({
     ecp,
     customChecks: options.customChecks ?? TEST_CHECKS,
-    rateLimiter: createRateLimiter({ defaultQps: 500 }),
+    rateLimiter: options.rateLimiter ?? createRateLimiter({ defaultQps: 500 }),
     throttleBackoff: { initialMs: 10, maxMs: 100 },
   });
   return {
