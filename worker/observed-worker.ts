@@ -9,7 +9,7 @@ import { createWebhookActivities, type WebhookConfig } from '../activities/webho
 import { PinoTemporalLogger, activityLogInterceptors, logVendorCall, type PinoLogger } from './logging';
 import { metricsSinks, type CprMetrics } from './metrics';
 import type { WorkerConfig } from './config';
-import { createWorker, type CreateWorkerOptions } from './create-worker';
+import { createWorker, type CreateWorkerOptions, type SharedBudgetOptions } from './create-worker';
 
 export interface ObservedWorkerOptions {
   address: string;
@@ -25,7 +25,7 @@ export interface ObservedWorkerOptions {
   /** Prebuilt workflow bundle (`npm run bundle`); otherwise bundled at start. */
   workflowBundlePath?: string;
   /** The rest of createWorker's tuning (rate limits, concurrency, grace time). */
-  tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime'>;
+  tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'vendorBudget' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime'>;
 }
 
 /** The parts of the options that come from the worker configuration (env / CPR_WORKER_CONFIG_FILE). */
@@ -36,10 +36,23 @@ export function optionsFromConfig(config: WorkerConfig): Pick<ObservedWorkerOpti
     ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
     tuning: {
       vendorQps: { default: config.vendorQps, perAction: config.vendorQpsPerAction },
+      vendorBudget: config.vendorBudget,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
       activityConcurrency: config.activityConcurrency,
       shutdownGraceTime: config.shutdownGraceTimeMs,
     },
+  };
+}
+
+function sharedBudget(options: ObservedWorkerOptions): SharedBudgetOptions {
+  const log = options.logger.child({ component: 'vendor-budget' });
+  return {
+    budgetKey: options.ecpConfig.regionId,
+    onGrant: (event) =>
+      event.kind === 'fallback'
+        ? log.warn({ grants: event.grants }, 'vendor budget lease expired without renewal: running at the fallback share')
+        : log.debug({ grants: event.grants, members: event.members }, 'vendor budget share granted'),
+    onError: (err) => log.warn({ err }, 'vendor budget renewal failed'),
   };
 }
 
@@ -81,6 +94,8 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
       ...(options.customChecks ? { customChecks: options.customChecks } : {}),
       shutdownGraceTime: '10 seconds',
       ...options.tuning,
+      // The account's limit belongs to its region: one budget per task queue and region.
+      ...(options.tuning?.vendorBudget === 'shared' ? { vendorBudget: sharedBudget(options) } : {}),
       sinks: metricsSinks(options.metrics),
       interceptors: { activity: [activityLogInterceptors] },
       webhooks,

@@ -3,3 +3,4 @@ export { recoverApp } from './recover-app';
 export { recoveryDryRun } from './dry-run';
 export { bulkMigration } from './bulk-migration';
 export { leaseRegistry } from './lease-registry';
+export { vendorBudget } from './vendor-budget';
