@@ -53,8 +53,11 @@ export interface VendorBudgetMember {
   readonly memberId: string;
   /** Renews once now (also what the timer does); resolves with the grant, or undefined if it failed. */
   renew(): Promise<BudgetGrant | undefined>;
-  /** Stops renewing and gives the share back (best effort: otherwise it lapses after the TTL). */
-  stop(): Promise<void>;
+  /**
+   * Stops renewing and gives the share back (best effort: otherwise it lapses after the TTL).
+   * `leave: false` only stops renewing, which is what a crash looks like to the budget (tests).
+   */
+  stop(options?: { leave?: boolean }): Promise<void>;
 }
 
 /** Starts renewing at once; the limiter's callers wait for the first grant (awaitGrant). */
@@ -69,11 +72,15 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
   let validUntil = 0;
   let lastMembers = 1;
   let lastGrants: Record<string, number> = {};
+  /** The ceilings the limiter runs at now (awaitGrant: nothing until the first grant). */
+  const using: Record<string, number> = Object.fromEntries(options.actions.map((a) => [a, 0]));
   let expiryTimer: NodeJS.Timeout | undefined;
   let fellBack = false;
   let stopped = false;
   let inFlight: Promise<BudgetGrant | undefined> | undefined;
   let windowStart = Date.now();
+  /** Aborts the renewal in flight on stop (a renewal waiting on an unreachable server must not outlive the member). */
+  const stopping = new AbortController();
 
   const demandSinceLastRenewal = (): MemberDemand => {
     const seconds = Math.max(0.001, (Date.now() - windowStart) / 1000);
@@ -89,7 +96,11 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
   };
 
   const apply = (grants: Record<string, number>): void => {
-    for (const action of options.actions) limiter.setCeiling(action, grants[action] ?? limiter.configuredQps(action));
+    for (const action of options.actions) {
+      const qps = grants[action] ?? limiter.configuredQps(action);
+      limiter.setCeiling(action, qps);
+      if (Number.isFinite(qps)) using[action] = qps;
+    }
   };
 
   /**
@@ -109,9 +120,11 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
 
   const renewOnce = async (): Promise<BudgetGrant | undefined> => {
     const sentAt = Date.now();
+    // A renewal older than the lease is worthless: give up on it so the next one can go.
+    const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(ttlMs)]);
     try {
-      const grant = await client.workflow.executeUpdateWithStart(renewBudgetUpdate, {
-        args: [{ memberId, limits: options.limits, demand: demandSinceLastRenewal(), ttlMs }],
+      const grant = await client.withAbortSignal(signal, () => client.workflow.executeUpdateWithStart(renewBudgetUpdate, {
+        args: [{ memberId, limits: options.limits, demand: demandSinceLastRenewal(), using: { ...using }, ttlMs }],
         updateId: `${memberId}/${++sequence}`,
         startWorkflowOperation: new WithStartWorkflowOperation(vendorBudget, {
           workflowId,
@@ -120,7 +133,7 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
           workflowIdConflictPolicy: 'USE_EXISTING',
           staticSummary: `Vendor API budget of ${options.taskQueue} (${options.budgetKey})`,
         }),
-      });
+      }));
       if (stopped) return grant;
       // The coordinator counts the lease from when it handled the renewal, which is after sentAt.
       validUntil = sentAt + ttlMs;
@@ -134,7 +147,7 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
       options.onGrant?.({ kind: 'granted', grants: grant.grants, members: grant.members, sentAt, validUntil });
       return grant;
     } catch (err) {
-      options.onError?.(err);
+      if (!stopped) options.onError?.(err);
       fallBackIfExpired();
       return undefined;
     }
@@ -156,19 +169,20 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
   return {
     memberId,
     renew,
-    async stop() {
+    async stop({ leave: leaving = true } = {}) {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
       clearTimeout(expiryTimer);
+      stopping.abort();
+      await inFlight;
+      if (!leaving) return;
       // Bounded: a worker stopping while Temporal is unreachable must not hang; the lease then lapses.
-      const leave = (async () => {
-        await inFlight;
-        await client.workflow.getHandle(workflowId).executeUpdate(leaveBudgetUpdate, { args: [memberId], updateId: `${memberId}/leave` });
-      })().catch((err: unknown) => options.onError?.(err));
-      let giveUp: NodeJS.Timeout | undefined;
-      await Promise.race([leave, new Promise<void>((resolve) => (giveUp = setTimeout(resolve, renewEveryMs)))]);
-      clearTimeout(giveUp);
+      await client
+        .withAbortSignal(AbortSignal.timeout(renewEveryMs), () =>
+          client.workflow.getHandle(workflowId).executeUpdate(leaveBudgetUpdate, { args: [memberId], updateId: `${memberId}/leave` }),
+        )
+        .catch((err: unknown) => options.onError?.(err));
     },
   };
 }

@@ -1,7 +1,7 @@
 // How the vendor budget is divided (pure, deterministic; used by the vendorBudget workflow and its unit
 // tests). docs/design.md "9. The vendor's rate limit belongs to the account and region" explains why
-// a grant is capped by the headroom the other members' outstanding grants leave: the sum of grants
-// that any live member may be using never exceeds the limit, even while shares move.
+// a grant is capped by the headroom the other members' held rates leave: the sum of the rates that
+// live members may be using never exceeds the limit, even while shares move.
 
 export interface BudgetLimits {
   /** Requests per second for actions not listed. */
@@ -15,8 +15,13 @@ export type MemberDemand = Record<string, number | null>;
 export interface BudgetMember {
   limits: BudgetLimits;
   demand: MemberDemand;
-  /** The rates this member was told it may use, per action, until expiresAt. */
+  /** The rates this member was last told it may use, per action. */
   grants: Record<string, number>;
+  /**
+   * What the member may be using until it renews again: the larger of what it said it was using when it
+   * renewed and what it was granted (the reply may still be on its way, or lost). Others get only the rest.
+   */
+  held: Record<string, number>;
   /** Workflow time (ms) after which the member is gone unless it renewed. */
   expiresAt: number;
 }
@@ -63,7 +68,7 @@ export function grantFor(memberId: string, members: ReadonlyMap<string, BudgetMe
       return d === null ? Number.POSITIVE_INFINITY : Math.max(idle, (d ?? 0) * DEMAND_HEADROOM);
     });
     const target = waterFill(limit, wants)[self]!;
-    const heldByOthers = ids.reduce((sum, id) => (id === memberId ? sum : sum + (members.get(id)!.grants[action] ?? 0)), 0);
+    const heldByOthers = ids.reduce((sum, id) => (id === memberId ? sum : sum + (members.get(id)!.held[action] ?? 0)), 0);
     // Rounded down so that floating-point sums of grants stay at or below the limit.
     grants[action] = Math.max(0, Math.floor(Math.min(target, limit - heldByOthers) * 1e6) / 1e6);
   }

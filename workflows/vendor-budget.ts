@@ -20,6 +20,8 @@ export interface BudgetRenewal {
   limits: BudgetLimits;
   /** Per action: calls per second wanted over the last window, or null when callers queued for tokens. */
   demand: MemberDemand;
+  /** Per action: the rate the member is using while it asks (its last grant received, or its fallback). */
+  using: Record<string, number>;
   /** How long the grant stays valid without another renewal. */
   ttlMs: number;
 }
@@ -70,7 +72,14 @@ function validateRenewal(r: BudgetRenewal | undefined): void {
   const demand = Object.entries(r.demand ?? {});
   if (perAction.length > MAX_ACTIONS || demand.length > MAX_ACTIONS) invalid(`limits.perActionQps and demand must have at most ${MAX_ACTIONS} actions`);
   for (const [action, qps] of perAction) if (!positiveRate(qps)) invalid(`limits.perActionQps.${action} must be a number > 0`);
+  for (const [action, qps] of Object.entries(r.using ?? {})) if (!(typeof qps === 'number' && qps >= 0)) invalid(`using.${action} must be a number >= 0`);
   for (const [action, d] of demand) if (!(d === null || (typeof d === 'number' && d >= 0))) invalid(`demand.${action} must be a number >= 0 or null`);
+}
+
+function maxPerAction(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [action, qps] of Object.entries(b)) out[action] = Math.max(out[action] ?? 0, qps);
+  return out;
 }
 
 export async function vendorBudget(input: VendorBudgetInput = {}): Promise<void> {
@@ -92,9 +101,11 @@ export async function vendorBudget(input: VendorBudgetInput = {}): Promise<void>
       dropExpired(now, renewal.memberId);
       const previous = members.get(renewal.memberId);
       const limits = { defaultQps: renewal.limits.defaultQps, perActionQps: { ...renewal.limits.perActionQps } };
-      const member: BudgetMember = { limits, demand: { ...renewal.demand }, grants: previous?.grants ?? {}, expiresAt: now + renewal.ttlMs };
+      const using = { ...renewal.using };
+      const member: BudgetMember = { limits, demand: { ...renewal.demand }, grants: previous?.grants ?? {}, held: using, expiresAt: now + renewal.ttlMs };
       members.set(renewal.memberId, member);
       member.grants = grantFor(renewal.memberId, members, Object.keys(renewal.demand));
+      member.held = maxPerAction(using, member.grants);
       return Promise.resolve({ grants: member.grants, members: members.size });
     },
     { validator: validateRenewal, description: "Renew a worker process's budget lease; returns its rates per action" },
