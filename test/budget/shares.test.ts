@@ -42,3 +42,13 @@ describe('vendor budget shares', () => {
     expect(grantFor('new', members, ['X']).X).toBe(4.5);
   });
 });
+
+describe('CPR_VENDOR_BUDGET', () => {
+  it('is shared by default, local on request, and names the rule for anything else', async () => {
+    const { loadWorkerConfig } = await import('../../worker/config');
+    const noFiles = (): string => '';
+    expect(loadWorkerConfig({}, noFiles).vendorBudget).toBe('shared');
+    expect(loadWorkerConfig({ CPR_VENDOR_BUDGET: 'local' }, noFiles).vendorBudget).toBe('local');
+    expect(() => loadWorkerConfig({ CPR_VENDOR_BUDGET: 'global' }, noFiles)).toThrow(/vendorBudget: .*"shared"/);
+  });
+});
