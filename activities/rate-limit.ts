@@ -50,6 +50,8 @@ export interface RateLimiter {
   setCeiling(action: string, qps: number): void;
   /** Demand per action since the last call (the shared budget weighs shares by it). */
   takeDemand(): Record<string, ActionDemand>;
+  /** Callers waiting for a token of `action` right now. */
+  waiting(action: string): number;
 }
 
 interface Bucket {
@@ -183,6 +185,9 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         },
         false,
       );
+    },
+    waiting(action) {
+      return buckets.get(action)?.demand.waiting ?? 0;
     },
     takeDemand() {
       const out: Record<string, ActionDemand> = {};

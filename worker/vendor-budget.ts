@@ -21,6 +21,11 @@ import type { BudgetLimits, MemberDemand } from '../workflows/vendor-budget-shar
 export const DEFAULT_BUDGET_RENEW_MS = 5_000;
 /** Three missed renewals. */
 export const DEFAULT_BUDGET_TTL_MS = 15_000;
+/**
+ * A member whose callers queue while it holds less than an equal share renews early, at most this
+ * often, so work that starts (a migration's first wave) gets its share in about a second, not a period.
+ */
+export const EAGER_RENEW_MIN_GAP_MS = 1_000;
 
 export interface VendorBudgetMemberOptions {
   client: Client;
@@ -71,6 +76,7 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
   let sequence = 0;
   let validUntil = 0;
   let lastMembers = 1;
+  let lastSentAt = 0;
   let lastGrants: Record<string, number> = {};
   /** The ceilings the limiter runs at now (awaitGrant: nothing until the first grant). */
   const using: Record<string, number> = Object.fromEntries(options.actions.map((a) => [a, 0]));
@@ -120,6 +126,7 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
 
   const renewOnce = async (): Promise<BudgetGrant | undefined> => {
     const sentAt = Date.now();
+    lastSentAt = sentAt;
     // A renewal older than the lease is worthless: give up on it so the next one can go.
     const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(ttlMs)]);
     try {
@@ -159,10 +166,14 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
     return inFlight;
   };
 
+  const starved = (): boolean =>
+    options.actions.some((a) => limiter.waiting(a) > 0 && (using[a] ?? 0) < limiter.configuredQps(a) / Math.max(1, lastMembers) - 1e-6);
+  const eagerGapMs = Math.min(EAGER_RENEW_MIN_GAP_MS, renewEveryMs);
   const timer = setInterval(() => {
     fallBackIfExpired();
-    void renew();
-  }, renewEveryMs);
+    const since = Date.now() - lastSentAt;
+    if (since >= renewEveryMs - eagerGapMs / 2 || (since >= eagerGapMs && starved())) void renew();
+  }, eagerGapMs / 2);
   timer.unref();
   void renew();
 
