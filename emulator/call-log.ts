@@ -83,6 +83,29 @@ export class CallLog {
     this.entries = [];
     this.callsByAction.clear();
   }
+
+  /** Sequence number of the last call recorded; it moves whenever a call arrives. */
+  get lastSequence(): number {
+    return this.lastSeq;
+  }
+
+  snapshot(): CallLogSnapshot {
+    return { lastSeq: this.lastSeq, entries: this.entries, callsByAction: [...this.callsByAction] };
+  }
+
+  restore(snapshot: CallLogSnapshot): void {
+    this.entries = [...snapshot.entries];
+    this.lastSeq = snapshot.lastSeq;
+    this.callsByAction.clear();
+    for (const [action, counts] of snapshot.callsByAction) this.callsByAction.set(action, counts);
+  }
+}
+
+/** The call log as plain JSON, for the state file. */
+export interface CallLogSnapshot {
+  lastSeq: number;
+  entries: StoredCall[];
+  callsByAction: [string, OutcomeCounts][];
 }
 
 function decode(stored: StoredCall): CallLogEntry {

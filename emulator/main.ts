@@ -54,6 +54,7 @@ interface CliOptions {
   outageAtMs?: number;
   outageDurationMs?: number;
   outageMode: OutageRequest['mode'];
+  stateFile?: string;
 }
 
 function buildProgram(): Command {
@@ -91,6 +92,7 @@ function buildProgram(): Command {
       oneOf('--outage-mode', ['5xx', 'refuse'] as const),
       '5xx',
     )
+    .option('--state-file <path>', 'keep the state in this file: loaded at start if present, saved every second and on exit')
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 }
@@ -132,6 +134,7 @@ export async function main(argv: readonly string[], output: MainOutput = console
       accessKeyId: options.accessKeyId,
       accessKeySecret: options.accessKeySecret,
       config,
+      stateFile: options.stateFile,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

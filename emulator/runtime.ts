@@ -3,6 +3,7 @@ import { mergeConfig, type EmulatorConfig } from './config';
 import { demoSeed } from './demo-seed';
 import { OutageState, type Outage } from './outage';
 import { SeededRandom } from './random';
+import type { StateFile } from './state-file';
 import { applySeed, type SeedSummary } from './seed';
 import type { BackupFile, Instance, Invocation, Task, TaskStatus } from './state/model';
 import { EmulatorWorld } from './state/world';
@@ -41,6 +42,8 @@ export class EmulatorRuntime {
   faultRandom: SeededRandom;
   private throttledReplies = 0;
   inFlightApiCalls = 0;
+  /** Bumped by every admin change; with the call log's sequence it tells the state saver something changed. */
+  private adminChanges = 0;
 
   constructor(
     config: EmulatorConfig,
@@ -80,6 +83,22 @@ export class EmulatorRuntime {
   private reseed(): void {
     this.faultRandom = new SeededRandom(this.config.randomSeed);
     this.world.reseed(this.config.randomSeed);
+  }
+
+  markChanged(): void {
+    this.adminChanges += 1;
+  }
+
+  /** Moves whenever a call arrives or an admin change is made. */
+  stateVersion(): number {
+    return this.callLog.lastSequence * 1_000_003 + this.adminChanges;
+  }
+
+  /** Continues from a state file: its world and call log, its config with `overrides` on top. */
+  restore(file: StateFile, overrides: unknown, now = Date.now()): void {
+    this.updateConfig({ ...file.config, ...(overrides as object) });
+    this.world.restore(file.world, Math.max(0, now - file.savedAt));
+    this.callLog.restore(file.callLog);
   }
 
   /** Clears state, call log and rate buckets, then loads the seed (`'demo'` or a seed object). */

@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG, mergeConfig, type EmulatorConfig } from './config';
 import { readBody, sendJson } from './http-util';
 import { outageRequestSchema, type Outage, type OutageRequest } from './outage';
 import { EmulatorRuntime } from './runtime';
+import { readStateFile, StateSaver } from './state-file';
 import type { EmulatorSeed } from './seed';
 
 export type { EmulatorConfig } from './config';
@@ -24,6 +25,11 @@ export interface EmulatorOptions {
   accessKeyId?: string;
   accessKeySecret?: string;
   config?: Partial<EmulatorConfig>;
+  /**
+   * Keep the state in this file: loaded at start when it exists (instead of `seed`; `config` applies on top of
+   * the saved config), saved every second when changed and on `close()`.
+   */
+  stateFile?: string;
 }
 
 export interface RunningEmulator {
@@ -42,7 +48,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const config = mergeConfig(DEFAULT_CONFIG, options.config ?? {});
   const accessKeys = new Map([[options.accessKeyId ?? DEFAULT_ACCESS_KEY_ID, options.accessKeySecret ?? DEFAULT_ACCESS_KEY_SECRET]]);
   const runtime = new EmulatorRuntime(config, accessKeys);
-  runtime.reset(options.seed ?? 'demo');
+  const saved = options.stateFile === undefined ? undefined : readStateFile(options.stateFile);
+  if (saved) runtime.restore(saved, options.config ?? {});
+  else runtime.reset(options.seed ?? 'demo');
+  const saver = options.stateFile === undefined ? undefined : new StateSaver(options.stateFile, runtime);
 
   let refuseTimer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -85,6 +94,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   server.headersTimeout = 66_000;
 
   await listen(options.port ?? 0);
+  saver?.start();
   const port = (server.address() as AddressInfo).port;
   const endpoint = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
@@ -102,6 +112,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       closing ??= new Promise<void>((resolve) => {
         closed = true;
         if (refuseTimer) clearTimeout(refuseTimer);
+        // Connections in flight are reset below; what they changed so far is kept.
+        saver?.stop();
         if (!server.listening) {
           server.closeAllConnections();
           resolve();

@@ -92,6 +92,7 @@ function route(
   const now = Date.now();
   const world = runtime.world;
   world.advance(now);
+  if (method !== 'GET') runtime.markChanged();
   const key = `${method} ${sub}`;
   switch (key) {
     case 'GET /':

@@ -35,6 +35,11 @@ export class EventQueue {
     this.heap = [];
   }
 
+  /** Pending events in firing order, for the state file. */
+  toList(): { at: number; kind: ScheduledEvent['kind']; id: string }[] {
+    return [...this.heap].sort((a, b) => (this.less(a, b) ? -1 : 1)).map(({ at, kind, id }) => ({ at, kind, id }));
+  }
+
   private less(a: ScheduledEvent, b: ScheduledEvent): boolean {
     return a.at < b.at || (a.at === b.at && a.order < b.order);
   }

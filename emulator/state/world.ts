@@ -16,6 +16,20 @@ export const deepCopyPackage = (pkg: InstalledPackage): InstalledPackage => ({
   data: { ...pkg.data },
 });
 
+/** Everything the world holds, as plain JSON (stuck tasks' `dueAt` is null). */
+export interface WorldSnapshot {
+  seq: number;
+  instances: Instance[];
+  /** In creation order. */
+  tasks: (Omit<Task, 'dueAt'> & { dueAt: number | null })[];
+  backups: BackupFile[];
+  invocations: Invocation[];
+  recoveriesByPair: [string, string[]][];
+  recoveryTasksByInstance: [string, number][];
+  duplicateRecoveryTasks: number;
+  events: { at: number; kind: 'taskDue' | 'removeBackup'; id: string }[];
+}
+
 export interface NewChildTask {
   type: TaskType;
   instance: Instance;
@@ -76,6 +90,60 @@ export class EmulatorWorld {
     this.recoveryTasksByInstance.clear();
     this.duplicateRecoveryTasks = 0;
     this.events.clear();
+  }
+
+  // ---- state file ----------------------------------------------------------------------------
+
+  snapshot(): WorldSnapshot {
+    const invocations: Invocation[] = [];
+    for (const byInstance of this.invocations.values()) invocations.push(...byInstance.values());
+    return {
+      seq: this.seq,
+      instances: [...this.instances.values()],
+      tasks: this.taskOrder.map((task) => ({ ...task, dueAt: Number.isFinite(task.dueAt) ? task.dueAt : null })),
+      backups: [...this.backups.values()],
+      invocations,
+      recoveriesByPair: [...this.recoveriesByPair],
+      recoveryTasksByInstance: [...this.recoveryTasksByInstance],
+      duplicateRecoveryTasks: this.duplicateRecoveryTasks,
+      events: this.events.toList(),
+    };
+  }
+
+  /**
+   * Replaces the world with a snapshot. Work still pending (unfinished tasks, scheduled removals) is moved
+   * `pausedMs` later, so the time it still needs is measured on the emulated clock, which stood still while
+   * no emulator ran. Finished history keeps its times.
+   */
+  restore(snapshot: WorldSnapshot, pausedMs: number): void {
+    this.clear();
+    this.seq = snapshot.seq;
+    for (const instance of snapshot.instances) this.instances.set(instance.id, instance);
+    for (const backup of snapshot.backups) this.backups.set(backup.id, backup);
+    for (const stored of snapshot.tasks) {
+      const task: Task = { ...stored, dueAt: stored.dueAt ?? Infinity };
+      if (!task.outcome && task.level === 2) {
+        task.createdAt += pausedMs;
+        task.processingAt += pausedMs;
+        task.dueAt += pausedMs;
+        task.nominalEndAt += pausedMs;
+      }
+      this.registerTask(task);
+      if (task.instanceId !== undefined && task.level === 2) {
+        const forInstance = this.tasksByInstance.get(task.instanceId) ?? [];
+        forInstance.push(task);
+        this.tasksByInstance.set(task.instanceId, forInstance);
+      }
+    }
+    for (const invocation of snapshot.invocations) {
+      const byInstance = this.invocations.get(invocation.invokeId) ?? new Map<string, Invocation>();
+      byInstance.set(invocation.instanceId, invocation);
+      this.invocations.set(invocation.invokeId, byInstance);
+    }
+    for (const [key, ids] of snapshot.recoveriesByPair) this.recoveriesByPair.set(key, ids);
+    for (const [id, count] of snapshot.recoveryTasksByInstance) this.recoveryTasksByInstance.set(id, count);
+    this.duplicateRecoveryTasks = snapshot.duplicateRecoveryTasks;
+    for (const event of snapshot.events) this.events.push(event.at + pausedMs, event.kind, event.id);
   }
 
   // ---- tasks ---------------------------------------------------------------------------------

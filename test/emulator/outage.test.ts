@@ -1,7 +1,12 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EmulatorAdmin, EmulatorAdminError } from '../../emulator/admin-client';
 import { DEFAULT_CONFIG } from '../../emulator/config';
 import { DEMO_BACKUP_1, DEMO_BACKUP_1_PATH, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
+import { describeTasksSchema, recoverAppSchema } from './helpers/contract';
+import { spawnEmulator, type EmulatorProcess } from './helpers/emulator-process';
 import { rawRequest } from './helpers/raw-request';
 import { waitFor } from '../harness/wait';
 import { vendorClient, type VendorClient } from './helpers/vendor-client';
@@ -98,4 +103,65 @@ describe('vendor outage, refuse mode', () => {
     expect(refused).toBe('ECONNREFUSED');
     await other.close();
   });
+});
+
+describe('emulator process restart with --state-file', () => {
+  const running: EmulatorProcess[] = [];
+  const start = async (args: string[]): Promise<EmulatorProcess> => {
+    const started = await spawnEmulator(args);
+    running.push(started);
+    return started;
+  };
+  afterAll(async () => {
+    await Promise.all(running.map((p) => p.stop('SIGKILL')));
+  }, 30_000);
+
+  it('continues a task started before the restart, with ids, counters and config kept', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'cpr-emulator-state-')), 'state.json');
+    const args = ['--port', '0', '--time-scale', '0.001', '--qps', '0', '--dialect', 'unfamiliar', '--state-file', stateFile];
+    const first = await start(args);
+    const firstAdmin = new EmulatorAdmin(first.url);
+    // 8 s of real time: the task is still running when the second process has started.
+    await firstAdmin.patchInstance(DEMO_TARGETS[0], { overrides: { recoverDurationMs: 8_000_000 } });
+    const body = recoverAppSchema.parse(await vendorClient(first).call('RecoverApp', recoverQuery));
+    const taskId = body.Data[0].TaskId;
+    expect(await first.stop('SIGTERM')).toBe(0);
+    expect(existsSync(stateFile)).toBe(true);
+
+    const second = await start(args);
+    const secondClient = vendorClient(second);
+    const secondAdmin = new EmulatorAdmin(second.url);
+    const task = async () => describeTasksSchema.parse(await secondClient.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
+    expect(['Waiting', 'Processing']).toContain((await task()).TaskStatus);
+    expect((await secondAdmin.getConfig()).dialect).toBe('unfamiliar');
+    const finished = await eventually(
+      async () => {
+        const current = await task();
+        return current.TaskStatus === 'Finished' ? current : undefined;
+      },
+      60_000,
+      100,
+    );
+    expect(finished.InstanceId).toBe(DEMO_TARGETS[0]);
+    const restored = await secondAdmin.instance(DEMO_TARGETS[0]);
+    expect(restored.status).toBe('RUNNING');
+    expect(Object.keys(restored.packages)).toEqual(expect.arrayContaining(['com.example.notes']));
+    const stats = await secondAdmin.stats();
+    expect(stats.callsByAction.RecoverApp.ok).toBe(1);
+    expect(stats.recoveryTasksByInstance[DEMO_TARGETS[0]]).toBe(1);
+    expect(stats.duplicateRecoveryTasks).toBe(0);
+    expect((await secondAdmin.allCalls(0, 'RecoverApp')).map((c) => c.effects?.recoveryTasks?.[0].taskId)).toEqual([taskId]);
+
+    // Saved every second when changed, so even a hard kill keeps what happened before the last save.
+    const second2 = recoverAppSchema.parse(
+      await secondClient.call('RecoverApp', { ...recoverQuery, AndroidInstanceIdList: [DEMO_TARGETS[1]] }),
+    );
+    const secondTaskId = second2.Data[0].TaskId;
+    await eventually(async () => (readFileSync(stateFile, 'utf8').includes(secondTaskId) ? true : undefined), 30_000, 100);
+    expect(await second.stop('SIGKILL')).toBe('SIGKILL');
+    const third = await start(args);
+    const thirdState = await new EmulatorAdmin(third.url).state();
+    expect(thirdState.tasks.map((t) => t.id)).toEqual(expect.arrayContaining([taskId, secondTaskId]));
+    expect(await third.stop('SIGINT')).toBe(0);
+  }, 240_000);
 });
