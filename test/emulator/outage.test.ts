@@ -157,7 +157,7 @@ describe('emulator process restart with --state-file', () => {
       await secondClient.call('RecoverApp', { ...recoverQuery, AndroidInstanceIdList: [DEMO_TARGETS[1]] }),
     );
     const secondTaskId = second2.Data[0].TaskId;
-    await eventually(async () => (readFileSync(stateFile, 'utf8').includes(secondTaskId) ? true : undefined), 30_000, 100);
+    await waitFor('the state file to hold the second task', () => readFileSync(stateFile, 'utf8').includes(secondTaskId), { timeoutMs: 30_000, everyMs: 100 });
     expect(await second.stop('SIGKILL')).toBe('SIGKILL');
     const third = await start(args);
     const thirdState = await new EmulatorAdmin(third.url).state();
