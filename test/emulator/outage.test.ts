@@ -134,13 +134,13 @@ describe('emulator process restart with --state-file', () => {
     const task = async () => describeTasksSchema.parse(await secondClient.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
     expect(['Waiting', 'Processing']).toContain((await task()).TaskStatus);
     expect((await secondAdmin.getConfig()).dialect).toBe('unfamiliar');
-    const finished = await eventually(
+    const finished = await waitFor(
+      'the task to finish after the restart',
       async () => {
         const current = await task();
         return current.TaskStatus === 'Finished' ? current : undefined;
       },
-      60_000,
-      100,
+      { timeoutMs: 60_000, everyMs: 100 },
     );
     expect(finished.InstanceId).toBe(DEMO_TARGETS[0]);
     const restored = await secondAdmin.instance(DEMO_TARGETS[0]);
