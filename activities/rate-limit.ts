@@ -50,8 +50,8 @@ export interface RateLimiter {
   setCeiling(action: string, qps: number): void;
   /** Demand per action since the last call (the shared budget weighs shares by it). */
   takeDemand(): Record<string, ActionDemand>;
-  /** Callers waiting for a token of `action` right now. */
-  waiting(action: string): number;
+  /** Demand per action since the last takeDemand(), without resetting it. */
+  peekDemand(): Record<string, ActionDemand>;
 }
 
 interface Bucket {
@@ -186,8 +186,8 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         false,
       );
     },
-    waiting(action) {
-      return buckets.get(action)?.demand.waiting ?? 0;
+    peekDemand() {
+      return Object.fromEntries([...buckets].map(([action, b]) => [action, { ...b.demand }]));
     },
     takeDemand() {
       const out: Record<string, ActionDemand> = {};

@@ -16,7 +16,7 @@ import {
   type BudgetGrant,
   type VendorBudgetInput,
 } from '../workflows/vendor-budget';
-import type { BudgetLimits, MemberDemand } from '../workflows/vendor-budget-shares';
+import { DEMAND_HEADROOM, IDLE_SHARE_OF_EQUAL, type BudgetLimits, type MemberDemand } from '../workflows/vendor-budget-shares';
 
 export const DEFAULT_BUDGET_RENEW_MS = 5_000;
 /** Three missed renewals. */
@@ -146,12 +146,15 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
       validUntil = sentAt + ttlMs;
       lastMembers = grant.members;
       lastGrants = grant.grants;
+      // Until the budget hears that we run at a lower rate, it still counts the higher one for us.
+      const lowered = options.actions.some((a) => (grant.grants[a] ?? Infinity) < (using[a] ?? 0) - 1e-6);
       fellBack = false;
       clearTimeout(expiryTimer);
       expiryTimer = setTimeout(fallBackIfExpired, Math.max(0, validUntil - Date.now()));
       expiryTimer.unref();
       apply(grant.grants);
       options.onGrant?.({ kind: 'granted', grants: grant.grants, members: grant.members, sentAt, validUntil });
+      if (lowered) setImmediate(() => void renew());
       return grant;
     } catch (err) {
       if (!stopped) options.onError?.(err);
@@ -166,13 +169,28 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
     return inFlight;
   };
 
-  const starved = (): boolean =>
-    options.actions.some((a) => limiter.waiting(a) > 0 && (using[a] ?? 0) < limiter.configuredQps(a) / Math.max(1, lastMembers) - 1e-6);
+  /**
+   * Worth renewing before the period ends: callers queue (below an equal share at once, above it every
+   * other eager gap, as others may have gone idle), or this process holds clearly more than it now uses
+   * (others may be queueing for it).
+   */
+  const sharesOff = (since: number): boolean => {
+    const seconds = Math.max(0.001, (Date.now() - windowStart) / 1000);
+    const demand = limiter.peekDemand();
+    return options.actions.some((a) => {
+      const d = demand[a];
+      const held = using[a] ?? 0;
+      const equal = limiter.configuredQps(a) / Math.max(1, lastMembers);
+      if (d && d.waiting > 0) return held < equal - 1e-6 || since >= 2 * eagerGapMs;
+      const wanted = ((d?.calls ?? 0) / seconds) * DEMAND_HEADROOM;
+      return held > 1.5 * Math.max(wanted, equal * IDLE_SHARE_OF_EQUAL);
+    });
+  };
   const eagerGapMs = Math.min(EAGER_RENEW_MIN_GAP_MS, renewEveryMs);
   const timer = setInterval(() => {
     fallBackIfExpired();
     const since = Date.now() - lastSentAt;
-    if (since >= renewEveryMs - eagerGapMs / 2 || (since >= eagerGapMs && starved())) void renew();
+    if (since >= renewEveryMs - eagerGapMs / 2 || (since >= eagerGapMs && sharesOff(since))) void renew();
   }, eagerGapMs / 2);
   timer.unref();
   void renew();

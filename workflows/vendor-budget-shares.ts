@@ -26,8 +26,12 @@ export interface BudgetMember {
   expiresAt: number;
 }
 
-/** Each member is guaranteed this part of an equal share however idle it is, so its first calls start at once. */
-export const IDLE_SHARE_OF_EQUAL = 0.1;
+/**
+ * Each member is offered this part of an equal share however idle it looks: demand seen in one renewal
+ * window is bursty (Temporal hands activities to whichever worker polls), so an idle-looking member
+ * keeps enough to start its next burst at once, and the busy ones still get the rest.
+ */
+export const IDLE_SHARE_OF_EQUAL = 0.5;
 /** Room to grow between renewals: a member that used r calls/s is offered up to r × this. */
 export const DEMAND_HEADROOM = 1.5;
 

@@ -30,8 +30,8 @@ describe('vendor budget shares', () => {
       ['idle', member({ RecoverApp: 0, DescribeTasks: 0 })],
     ]);
     const busy = grantFor('busy', members, ['RecoverApp', 'DescribeTasks']);
-    expect(busy.RecoverApp).toBeCloseTo(3 - 0.15, 5); // idle keeps 10 % of an equal share
-    expect(busy.DescribeTasks).toBeCloseTo(9 - 0.45, 5);
+    expect(busy.RecoverApp).toBeCloseTo(3 - 0.75, 5); // idle keeps half an equal share
+    expect(busy.DescribeTasks).toBeCloseTo(9 - 2.25, 5);
   });
 
   it('uses the strictest limit while members are configured differently', () => {
