@@ -16,7 +16,8 @@ const LIMIT = 9; // DescribeTasks, the action every member is busy with
 const ACTIONS = ['DescribeTasks', 'RecoverApp'];
 const limits = { defaultQps: LIMIT, perActionQps: { RecoverApp: 3 } };
 const RENEW_MS = 300;
-const TTL_MS = 1000;
+// Well above a renewal's latency across a continue-as-new (with 1 s a member could fall back there).
+const TTL_MS = 3000;
 
 let temporal: TestTemporal;
 beforeAll(async () => {
