@@ -19,6 +19,9 @@ const ACTION_OF: Record<keyof EcpClient, string> = {
   stopAndroidInstances: 'StopAndroidInstance',
 };
 
+/** Every vendor action the product calls (what a shared budget grants shares of). */
+export const VENDOR_ACTIONS: readonly string[] = Object.values(ACTION_OF);
+
 /** Every call takes a token from the shared per-action bucket first and reports throttling back. */
 export function rateLimitedClient(ecp: EcpClient, limiter: RateLimiter): EcpClient {
   const wrap = <K extends keyof EcpClient>(key: K): EcpClient[K] => {

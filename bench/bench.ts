@@ -31,6 +31,11 @@ export interface BenchConfig {
   pollIntervalMaxMs: number;
   maxConcurrentActivities: number;
   activityConcurrency: number;
+  /** Worker processes sharing the vendor budget (CPR_VENDOR_BUDGET=shared). */
+  workers: number;
+  /** Seconds after the migration starts: SIGKILL one worker / start one more. */
+  killWorkerAtS?: number;
+  addWorkerAtS?: number;
 }
 
 export const DEFAULT_BENCH: BenchConfig = {
@@ -50,7 +55,14 @@ export const DEFAULT_BENCH: BenchConfig = {
   pollIntervalMaxMs: 1000,
   maxConcurrentActivities: 100,
   activityConcurrency: 8,
+  workers: 1,
 };
+
+/** BENCHMARKS.md section of a configuration: `bench-1000`, `bench-1000-workers-3-kill-add`. */
+export function benchLabel(c: Pick<BenchConfig, 'instances' | 'workers' | 'killWorkerAtS' | 'addWorkerAtS'>): string {
+  if (c.workers === 1 && c.killWorkerAtS === undefined && c.addWorkerAtS === undefined) return `bench-${c.instances}`;
+  return `bench-${c.instances}-workers-${c.workers}${c.killWorkerAtS !== undefined ? '-kill' : ''}${c.addWorkerAtS !== undefined ? '-add' : ''}`;
+}
 
 export interface BenchResult {
   label: string;
@@ -64,6 +76,8 @@ export interface BenchResult {
   vendor: {
     callsByAction: Record<string, { ok: number; error: number; throttled: number; lost: number; perInstance: number }>;
     throttled: number;
+    /** Throttled responses / every vendor call. */
+    throttledShare: number;
     recoverAppEntriesPerAttempt: number;
     recoveryTasks: number;
     duplicateRecoveryTasks: number;
@@ -71,6 +85,8 @@ export interface BenchResult {
   };
   temporal: HistoryCost & { eventsPerInstance: number; billablePerInstance: number };
   worker: { peakRssMb: number; steadyPeakRssMb: number; cpuSeconds: number };
+  /** Every worker process: how many ran, what happened to them during the run, CPU summed, peak RSS the highest. */
+  workers: { started: number; events: string[]; cpuSeconds: number; peakRssMb: number };
   devServer: { cpuSeconds: number; peakRssMb: number };
   emulator: { cpuSeconds: number };
   finishedAt: string;
@@ -95,10 +111,12 @@ async function vendorFacts(stack: BenchStack, instances: number): Promise<BenchR
   const stats = await stack.admin.stats();
   const callsByAction: BenchResult['vendor']['callsByAction'] = {};
   let throttled = 0;
+  let calls = 0;
   for (const [action, c] of Object.entries(stats.callsByAction)) {
     const total = c.ok + c.error + c.throttled + c.lost;
     callsByAction[action] = { ...c, perInstance: total / instances };
     throttled += c.throttled;
+    calls += total;
   }
   const recoverCalls: CallLogEntry[] = await stack.admin.allCalls(0, 'RecoverApp');
   const entries = recoverCalls.filter((c) => c.outcome === 'ok').reduce((n, c) => n + listParam(c.params.AndroidInstanceIdList).length, 0);
@@ -108,6 +126,7 @@ async function vendorFacts(stack: BenchStack, instances: number): Promise<BenchR
   return {
     callsByAction,
     throttled,
+    throttledShare: calls > 0 ? throttled / calls : 0,
     // Instance entries in accepted RecoverApp calls per vendor recovery task (= per attempt that reached the vendor).
     recoverAppEntriesPerAttempt: recoveryTasks > 0 ? entries / recoveryTasks : 0,
     recoveryTasks,
@@ -157,8 +176,27 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
         },
       },
     };
-    log(`fleet: ${config.instances} targets on ${backups} backups; starting migration`);
+    for (let i = 1; i < config.workers; i++) await stack.addWorker();
+    log(`fleet: ${config.instances} targets on ${backups} backups; ${config.workers} worker(s); starting migration`);
     const started = Date.now();
+    const workerEvents: string[] = [];
+    let workersStarted = config.workers;
+    const at = (seconds: number | undefined, what: string, act: () => Promise<void>): NodeJS.Timeout | undefined =>
+      seconds === undefined
+        ? undefined
+        : setTimeout(() => {
+            act().then(
+              () => workerEvents.push(`${what} at ${((Date.now() - started) / 1000).toFixed(1)} s (${stack.liveWorkers()} running)`),
+              (err: unknown) => workerEvents.push(`${what} failed: ${String(err)}`),
+            );
+          }, seconds * 1000);
+    const scheduled = [
+      at(config.killWorkerAtS, 'one worker SIGKILLed', () => stack.killOneWorker()),
+      at(config.addWorkerAtS, 'one worker added', async () => {
+        workersStarted++;
+        await stack.addWorker();
+      }),
+    ];
     const migration = await startMigration(stack.client, plan, { migrationId: `bench-${config.instances}` });
     const handle = stack.client.workflow.getHandle(migration.migrationId);
     const ticker = setInterval(() => log(`  … ${((Date.now() - started) / 1000).toFixed(0)} s`), 30_000);
@@ -185,6 +223,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     } finally {
       clearInterval(ticker);
       clearTimeout(timer);
+      for (const t of scheduled) clearTimeout(t);
     }
     const wallS = (Date.now() - started) / 1000;
     log(`migration ${result.outcome} in ${wallS.toFixed(1)} s; collecting measurements`);
@@ -194,7 +233,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     const vendor = await vendorFacts(stack, config.instances);
     const history = await measureHistories(stack.client);
     return {
-      label: `bench-${config.instances}`,
+      label: benchLabel(config),
       config,
       wallS,
       lowerBound: bound,
@@ -205,6 +244,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
       vendor,
       temporal: { ...history, eventsPerInstance: history.events / config.instances, billablePerInstance: history.billableActions / config.instances },
       worker: { peakRssMb: worker.peakRssMb, steadyPeakRssMb: worker.steadyPeakRssMb, cpuSeconds: worker.cpuSeconds },
+      workers: { started: workersStarted, events: workerEvents, ...stack.allWorkersUsage() },
       devServer: { cpuSeconds: devServer.cpuSeconds, peakRssMb: devServer.peakRssMb },
       emulator: { cpuSeconds: emulator.cpuSeconds },
       finishedAt: new Date().toISOString(),
@@ -221,11 +261,11 @@ export function summaryRows(r: BenchResult): string[][] {
     ['instances (verified / total)', `${r.counts.verified} / ${r.counts.total} (${r.outcome})`, ''],
     ['wall time (s)', fmt(r.wallS, 1), ''],
     ['lower bound (s)', `${fmt(r.lowerBound.seconds, 1)} (${r.lowerBound.binding})`, ''],
-    ['wall / lower bound', fmt(r.ratio), '≤ 1.15'],
+    ['wall / lower bound', fmt(r.ratio), r.config.workers > 1 ? '≤ 1.10' : '≤ 1.15'],
     ['RecoverApp instance entries per attempt', fmt(v.recoverAppEntriesPerAttempt, 3), '= 1.00'],
     ['duplicate RecoverApp tasks', String(v.duplicateRecoveryTasks), '0'],
     ['DescribeTasks calls per instance per polling round', fmt(v.describeTasksPerInstancePerRound, 3), '≤ 0.05'],
-    ['throttled responses', String(v.throttled), ''],
+    ['throttled responses (share of calls)', `${v.throttled} (${fmt(v.throttledShare * 100, 2)} %)`, '≤ 0.5 %'],
   ];
   for (const [action, c] of Object.entries(v.callsByAction).sort()) {
     rows.push([`vendor calls per instance: ${action}`, `${fmt(c.perInstance, 3)} (ok ${c.ok}, throttled ${c.throttled}, error ${c.error})`, '']);
@@ -237,6 +277,12 @@ export function summaryRows(r: BenchResult): string[][] {
     ['migration runs (continue-as-new + 1)', String(r.runs), ''],
     ['worker peak RSS (MB): VmHWM / steady', `${fmt(r.worker.peakRssMb, 0)} / ${fmt(r.worker.steadyPeakRssMb, 0)}`, '≤ 300'],
     ['worker CPU (s)', fmt(r.worker.cpuSeconds, 1), ''],
+    ...(r.config.workers > 1 || r.workers.events.length > 0
+      ? [
+          ['worker processes started / events', `${r.workers.started} / ${r.workers.events.join('; ') || 'none'}`, ''],
+          ['all workers: CPU (s) / highest peak RSS (MB)', `${fmt(r.workers.cpuSeconds, 1)} / ${fmt(r.workers.peakRssMb, 0)}`, ''],
+        ]
+      : []),
     ['dev server CPU (s)', fmt(r.devServer.cpuSeconds, 1), ''],
     ['emulator CPU (s)', fmt(r.emulator.cpuSeconds, 1), ''],
   );
@@ -249,7 +295,7 @@ export function markdown(r: BenchResult, note?: string): string {
   const byType = Object.entries(r.temporal.byType).map(([t, x]) => [t, x.executions, x.events]);
   const a = r.temporal.actions;
   return [
-    `## Bulk migration, ${c.instances.toLocaleString('en')} instances (${r.finishedAt})`,
+    `## Bulk migration, ${c.instances.toLocaleString('en')} instances${c.workers > 1 ? `, ${c.workers} workers sharing one vendor budget` : ''}${c.killWorkerAtS !== undefined ? `, one SIGKILLed at ${c.killWorkerAtS} s` : ''}${c.addWorkerAtS !== undefined ? `, one added at ${c.addWorkerAtS} s` : ''} (${r.finishedAt})`,
     '',
     `Configuration: ${c.instances} targets, ${c.targetsPerBackup} per backup; recovery task ${c.recoverDurationMs} ms and command ${c.commandDurationMs} ms emulated at timeScale ${c.timeScale} (${fmt((c.recoverDurationMs * c.timeScale) / 1000, 2)} s / ${fmt((c.commandDurationMs * c.timeScale) / 1000, 2)} s real); vendor QPS ${qps}; ${c.itemsPerChild} targets per child, window ${c.window}; chunks recover ${c.recoverChunkSize} / verify ${c.verifyChunkSize} / poll ${c.pollChunkSize}; poll interval ${c.pollIntervalMinMs}–${c.pollIntervalMaxMs} ms; worker ${c.maxConcurrentActivities} activity slots, ${c.activityConcurrency} vendor calls per activity.`,
     '',
@@ -312,6 +358,9 @@ export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; 
     .option('--activities <n>', 'worker activity slots', whole('--activities'), d.maxConcurrentActivities)
     .option('--activity-concurrency <n>', 'vendor calls in parallel inside one activity', whole('--activity-concurrency'), d.activityConcurrency)
     .option('--regions <n>', 'spread the items over n regions, one emulator and one worker lane each (bench/regions.ts)', whole('--regions'), 1)
+    .option('--workers <n>', 'worker processes sharing the vendor budget', whole('--workers'), d.workers)
+    .option('--kill-worker-at <s>', 'SIGKILL one worker this many seconds into the migration', positive('--kill-worker-at'))
+    .option('--add-worker-at <s>', 'start one more worker this many seconds into the migration', positive('--add-worker-at'))
     .option('--json <file>', 'also write the JSON result to this file')
     .option('--note <text>', 'a line added to the BENCHMARKS.md section')
     .option('--no-write', 'do not touch BENCHMARKS.md')
@@ -340,6 +389,9 @@ export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; 
     pollIntervalMaxMs: o.pollMaxMs as number,
     maxConcurrentActivities: o.activities as number,
     activityConcurrency: o.activityConcurrency as number,
+    workers: o.workers as number,
+    ...(o.killWorkerAt !== undefined ? { killWorkerAtS: o.killWorkerAt as number } : {}),
+    ...(o.addWorkerAt !== undefined ? { addWorkerAtS: o.addWorkerAt as number } : {}),
     write: o.write as boolean,
     json: o.json as string | undefined,
     note: o.note as string | undefined,
@@ -361,7 +413,7 @@ async function main(): Promise<number> {
   console.log(textTable(['measure', 'value', 'target'], summaryRows(result)));
   console.log(JSON.stringify(result));
   if (json) (await import('node:fs')).writeFileSync(json, JSON.stringify(result, null, 2));
-  if (write) writeSection(`bench-${config.instances}`, markdown(result, note));
+  if (write) writeSection(benchLabel(config), markdown(result, note));
   const problems = benchProblems(result);
   for (const p of problems) console.error(`bench: ${p}`);
   return problems.length === 0 ? 0 : 1;

@@ -167,6 +167,8 @@ export class BenchStack {
   admin!: EmulatorAdmin;
   worker?: ChildProcess;
   workerOutput: () => string = () => '';
+  /** Worker processes beyond the first (addWorker). */
+  readonly extraWorkers: { child: ChildProcess; usage: UsageTracker; output: () => string }[] = [];
   workerStarts = 0;
   /** Times the worker exited by itself (not stopped or killed by the harness) and was started again. */
   workerCrashes = 0;
@@ -194,6 +196,7 @@ export class BenchStack {
       this.workerUsage.sample();
       this.temporalUsage.sample();
       this.emulatorUsage.sample();
+      for (const w of this.extraWorkers) w.usage.sample();
     }, 250);
     this.sampler.unref();
     this.temporalPort = await freePort();
@@ -390,9 +393,56 @@ export class BenchStack {
     this.workerUsage.detach();
   }
 
+  /**
+   * One more worker process on the same task queue, with the same program and environment as the first
+   * (`npm run bench -- --workers 3`): every worker of a deployment shares one vendor budget.
+   */
+  async addWorker(): Promise<void> {
+    const [script, ...args] = this.options.workerCommand ?? [join(this.buildDir, 'worker', 'main.js')];
+    const child = spawnTs(script, args, this.workerEnv());
+    const output = tail(child, 20_000);
+    const usage = new UsageTracker();
+    usage.attach(child.pid);
+    this.extraWorkers.push({ child, usage, output });
+    await waitFor('worker', () => /cpr worker polling/.test(output()), child, output, 120_000);
+    usage.markSteady();
+    this.say(`worker pid ${child.pid} polling (${this.liveWorkers()} workers)`);
+  }
+
+  /** SIGKILLs one added worker (the first one still running), or the first worker when none was added. */
+  async killOneWorker(): Promise<void> {
+    const extra = this.extraWorkers.find((w) => w.child.exitCode === null && w.child.signalCode === null);
+    if (!extra) return this.killWorker();
+    extra.usage.sample();
+    extra.child.kill('SIGKILL');
+    await exited(extra.child);
+    extra.usage.detach();
+    this.say(`worker pid ${extra.child.pid} SIGKILLed (${this.liveWorkers()} workers)`);
+  }
+
+  liveWorkers(): number {
+    const alive = (c: ChildProcess | undefined): boolean => c !== undefined && c.exitCode === null && c.signalCode === null;
+    return (alive(this.worker) ? 1 : 0) + this.extraWorkers.filter((w) => alive(w.child)).length;
+  }
+
+  /** CPU seconds of every worker process added together; the highest peak RSS any of them reached. */
+  allWorkersUsage(): { cpuSeconds: number; peakRssMb: number } {
+    const all = [this.workerUsage.totals(), ...this.extraWorkers.map((w) => w.usage.totals())];
+    return { cpuSeconds: all.reduce((n, u) => n + u.cpuSeconds, 0), peakRssMb: Math.max(...all.map((u) => u.peakRssMb)) };
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     if (this.sampler) clearInterval(this.sampler);
+    for (const { child, usage } of this.extraWorkers) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      usage.sample();
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited(child);
+      clearTimeout(timer);
+      usage.detach();
+    }
     await this.stopWorker().catch(() => undefined);
     await this.connection?.close().catch(() => undefined);
     this.temporalUsage.detach();

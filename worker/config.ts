@@ -25,6 +25,11 @@ export const workerConfigSchema = z.strictObject({
   taskQueue: z.string().min(1).max(200).default(TASK_QUEUE),
   /** Named verification commands callers may request via verification.customChecks. */
   customChecks: customChecksSchema.default({}),
+  /**
+   * `shared`: vendorQps is the account's limit in this region, divided among every worker of the task
+   * queue (the vendorBudget workflow). `local`: this process alone may use vendorQps (one worker only).
+   */
+  vendorBudget: z.enum(['shared', 'local']).default('shared'),
   /** Vendor requests per second per action, for actions not listed in vendorQpsPerAction. */
   vendorQps: qps.default(DEFAULT_VENDOR_QPS),
   vendorQpsPerAction: z.record(z.string().regex(/^[A-Z][A-Za-z]+$/, 'must be an API action like RunCommand'), qps).default({}),
@@ -67,7 +72,7 @@ type Env = Record<string, string | undefined>;
 /**
  * Reads CPR_WORKER_CONFIG_FILE (JSON with any WorkerConfig field), then CPR_TEMPORAL_ADDRESS,
  * CPR_TEMPORAL_NAMESPACE, CPR_TASK_QUEUE, CPR_CUSTOM_CHECKS_FILE (JSON object of checks),
- * CPR_VENDOR_QPS (`10` or `10,RunCommand=5,RecoverApp=2`), CPR_MAX_CONCURRENT_ACTIVITIES,
+ * CPR_VENDOR_QPS (`10` or `10,RunCommand=5,RecoverApp=2`), CPR_VENDOR_BUDGET (`shared` | `local`), CPR_MAX_CONCURRENT_ACTIVITIES,
  * CPR_ACTIVITY_CONCURRENCY, CPR_SHUTDOWN_GRACE_MS, CPR_WORKFLOW_BUNDLE, CPR_PHASE_METRICS_REFRESH_S, and the Worker
  * Deployment settings CPR_WORKER_VERSIONING (on|off), CPR_DEPLOYMENT_NAME and CPR_BUILD_ID.
  */
@@ -88,6 +93,7 @@ export function loadWorkerConfig(
   set('taskQueue', env.CPR_TASK_QUEUE);
   if (env.CPR_CUSTOM_CHECKS_FILE) set('customChecks', readJson(readFile, env.CPR_CUSTOM_CHECKS_FILE, 'CPR_CUSTOM_CHECKS_FILE'));
   if (env.CPR_VENDOR_QPS) Object.assign(raw, parseQps(env.CPR_VENDOR_QPS));
+  set('vendorBudget', env.CPR_VENDOR_BUDGET);
   set('maxConcurrentActivityTaskExecutions', numberOrText(env.CPR_MAX_CONCURRENT_ACTIVITIES));
   set('activityConcurrency', numberOrText(env.CPR_ACTIVITY_CONCURRENCY));
   set('shutdownGraceTimeMs', numberOrText(env.CPR_SHUTDOWN_GRACE_MS));

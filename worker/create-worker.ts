@@ -1,14 +1,22 @@
 // Builds the product's Worker: workflows from the prebuilt or freshly bundled workflows/index.ts, and
 // the recovery + lease + webhook activities wired to one vendor client and one per-process vendor rate
-// limiter. Everything comes in as arguments: the environment is read by the entry points (worker/run.ts).
+// limiter, which runs at the configured rates (local budget) or at this process's share of them (shared
+// budget, worker/vendor-budget.ts). Everything comes in as arguments: the environment is read by the
+// entry points (worker/run.ts).
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createRateLimiter, type CustomChecks } from '../activities';
 import { createEcpClient, type EcpClient, type EcpConfig } from '../activities/ecp';
 import { createLeaseActivities, type LeaseActivitiesOptions } from '../activities/leases';
 import { createWebhookActivities, type WebhookActivities } from '../activities/webhooks';
 import { TASK_QUEUE } from '../workflows/types';
-import { DEFAULT_VENDOR_QPS } from '../activities/rate-limit';
+import { DEFAULT_VENDOR_QPS, type RateLimiter } from '../activities/rate-limit';
 import { versionedDeploymentOptions, type DeploymentSettings } from './deployment';
+import { VENDOR_ACTIONS } from '../activities/vendor-calls';
+import { startVendorBudgetMember, type VendorBudgetMemberOptions } from './vendor-budget';
+
+/** The shared budget's tuning; the budget key defaults to the vendor region. */
+export type SharedBudgetOptions = Partial<Pick<VendorBudgetMemberOptions, 'budgetKey' | 'renewEveryMs' | 'ttlMs' | 'memberId' | 'workflowIdPrefix' | 'budgetInput' | 'onGrant' | 'onError'>>;
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -21,6 +29,12 @@ export interface CreateWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   /** Vendor requests per second: one number for every action, or a default plus per-action rates. */
   vendorQps?: number | { default: number; perAction?: Record<string, number> };
+  /**
+   * `local` (default here): this process alone may use vendorQps. `shared` (the default of `cpr worker`,
+   * CPR_VENDOR_BUDGET): vendorQps is the account's limit, divided among every worker of the task queue
+   * and budget key through the vendorBudget workflow.
+   */
+  vendorBudget?: 'local' | 'shared' | SharedBudgetOptions;
   /** Parallel vendor calls inside one activity. */
   activityConcurrency?: number;
   /** Prebuilt bundle (tests, fast restarts); otherwise workflows/index.ts is bundled here. */
@@ -44,7 +58,9 @@ export interface CreateWorkerOptions {
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   const qps = typeof options.vendorQps === 'number' ? { default: options.vendorQps } : options.vendorQps;
-  const rateLimiter = createRateLimiter({ defaultQps: qps?.default ?? DEFAULT_VENDOR_QPS, perActionQps: qps?.perAction });
+  const limits = { defaultQps: qps?.default ?? DEFAULT_VENDOR_QPS, perActionQps: qps?.perAction ?? {} };
+  const shared = options.vendorBudget === 'shared' ? {} : options.vendorBudget === 'local' ? undefined : options.vendorBudget;
+  const rateLimiter = createRateLimiter({ ...limits, awaitGrant: shared !== undefined });
   const activities = createActivities({
     ecp: toClient(options.ecp),
     customChecks: options.customChecks ?? {},
@@ -55,7 +71,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const workflowBundle =
     options.workflowBundle ??
     (options.workflowBundlePath ? { codePath: options.workflowBundlePath } : await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
-  return Worker.create({
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue,
@@ -69,6 +85,41 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.deployment ? { workerDeploymentOptions: await versionedDeploymentOptions(options.deployment, workflowBundle) } : {}),
   });
+  if (shared) {
+    const budgetKey = shared.budgetKey ?? (isClient(options.ecp) ? 'default' : options.ecp.regionId);
+    joinVendorBudget(worker, { connection: options.connection, namespace: options.namespace, taskQueue, budgetKey }, rateLimiter, limits, shared);
+  }
+  return worker;
+}
+
+/**
+ * The member lease lives while the worker does: it leaves the budget once the worker has stopped. Also
+ * used by the region lanes (worker/regions.ts), each lane a budget of its own.
+ */
+export function joinVendorBudget(
+  worker: Worker,
+  options: Pick<CreateWorkerOptions, 'connection' | 'namespace'> & { taskQueue: string; budgetKey: string },
+  limiter: RateLimiter,
+  limits: VendorBudgetMemberOptions['limits'],
+  shared: SharedBudgetOptions,
+): void {
+  const member = startVendorBudgetMember({
+    ...shared,
+    client: new Client({ connection: options.connection, namespace: options.namespace ?? 'default' }),
+    taskQueue: options.taskQueue,
+    budgetKey: options.budgetKey,
+    limiter,
+    actions: VENDOR_ACTIONS,
+    limits,
+  });
+  const watch = setInterval(() => {
+    const state = worker.getState();
+    if (state === 'STOPPED' || state === 'FAILED') {
+      clearInterval(watch);
+      void member.stop();
+    }
+  }, 1000);
+  watch.unref();
 }
 
 function toClient(ecp: EcpClient | EcpConfig): EcpClient {

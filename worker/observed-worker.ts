@@ -17,7 +17,7 @@ import { createConfirmedCounts, type ConfirmedCounts } from './confirmed-counts'
 import { DEFAULT_PHASE_CENSUS_REFRESH_MS, readPhaseCensus, registerPhaseGauges, type PhaseGauges } from './phase-census';
 import { workerTracing, type Tracing } from './tracing';
 import type { WorkerConfig } from './config';
-import { createWorker, type CreateWorkerOptions } from './create-worker';
+import { createWorker, type CreateWorkerOptions, type SharedBudgetOptions } from './create-worker';
 import { TASK_QUEUE } from '../workflows/types';
 
 export interface ObservedWorkerOptions {
@@ -34,7 +34,7 @@ export interface ObservedWorkerOptions {
   /** Prebuilt workflow bundle (`npm run bundle`); otherwise bundled at start. */
   workflowBundlePath?: string;
   /** The rest of createWorker's tuning (rate limits, concurrency, grace time, lease registry IDs). */
-  tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime' | 'leases'>;
+  tuning?: Pick<CreateWorkerOptions, 'vendorQps' | 'vendorBudget' | 'maxConcurrentActivityTaskExecutions' | 'activityConcurrency' | 'shutdownGraceTime' | 'leases'>;
   /** Tracing started in this process (startTracing); workflows, activities and vendor calls become spans. */
   tracing?: Tracing;
   /** Worker Deployment version (CPR_WORKER_VERSIONING=on); omitted: unversioned. */
@@ -70,10 +70,23 @@ export function optionsFromConfig(
     ...(config.workerVersioning === 'on' ? { deployment: { deploymentName: config.deploymentName, buildId: config.buildId } } : {}),
     tuning: {
       vendorQps: { default: config.vendorQps, perAction: config.vendorQpsPerAction },
+      vendorBudget: config.vendorBudget,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
       activityConcurrency: config.activityConcurrency,
       shutdownGraceTime: config.shutdownGraceTimeMs,
     },
+  };
+}
+
+function sharedBudget(options: ObservedWorkerOptions): SharedBudgetOptions {
+  const log = options.logger.child({ component: 'vendor-budget' });
+  return {
+    budgetKey: options.ecpConfig.regionId,
+    onGrant: (event) =>
+      event.kind === 'fallback'
+        ? log.warn({ grants: event.grants }, 'vendor budget lease expired without renewal: running at the fallback share')
+        : log.debug({ grants: event.grants, members: event.members }, 'vendor budget share granted'),
+    onError: (err) => log.warn({ err }, 'vendor budget renewal failed'),
   };
 }
 
@@ -142,6 +155,8 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
       ...(options.customChecks ? { customChecks: options.customChecks } : {}),
       shutdownGraceTime: '10 seconds',
       ...options.tuning,
+      // The account's limit belongs to its region: one budget per task queue and region.
+      ...(options.tuning?.vendorBudget === 'shared' ? { vendorBudget: sharedBudget(options) } : {}),
       identity,
       sinks: { ...metricsSinks(counts), ...(tracing ? tracing.sinks : NO_WORKFLOW_SPANS) },
       // The tracing interceptor first: the log context and vendor-call spans run inside the activity's span.

@@ -12,6 +12,7 @@ import { createEcpClient, type EcpClient, type EcpConfig, type EcpHooks } from '
 import { PROFILE_NAME, REGION_ID } from '../workflows/input';
 import { laneTaskQueue } from '../workflows/regions';
 import { parseQps, WorkerConfigError } from './config';
+import { joinVendorBudget, type SharedBudgetOptions } from './create-worker';
 
 const qpsText = z.union([z.number().positive().max(1000), z.string().regex(/^[\w.,= ]+$/, "must look like '10' or '10,RecoverApp=5'")]);
 
@@ -128,30 +129,41 @@ export interface RegionWorkersOptions {
   ecpHooks?: EcpHooks;
   /** Tests: a ready client per lane instead of one built from its configuration. */
   clients?: Record<string, EcpClient>;
+  /** `shared`: each lane's rate is one budget for every worker serving that lane (docs/design.md invariant 9). */
+  vendorBudget?: 'shared' | 'local';
+  /** Tuning and hooks of the shared budget (logs); the budget key is the lane. */
+  budget?: SharedBudgetOptions;
 }
 
 /** One activity-only Worker per lane and alias; each lane has its own client and rate limiter. */
 export async function createRegionWorkers(options: RegionWorkersOptions): Promise<Worker[]> {
   const workers: Worker[] = [];
   for (const lane of options.lanes) {
+    const limits = { defaultQps: lane.vendorQps.default, perActionQps: lane.vendorQps.perAction ?? {} };
+    const shared = options.vendorBudget === 'shared';
+    const rateLimiter = createRateLimiter({ ...limits, awaitGrant: shared });
     const activities = createActivities({
       ecp: options.clients?.[lane.lane] ?? createEcpClient(lane.ecpConfig, options.ecpHooks),
       customChecks: options.customChecks ?? {},
-      rateLimiter: createRateLimiter({ defaultQps: lane.vendorQps.default, perActionQps: lane.vendorQps.perAction }),
+      rateLimiter,
       concurrency: options.activityConcurrency,
     });
-    for (const name of [lane.lane, ...lane.aliases]) {
-      workers.push(
-        await Worker.create({
-          connection: options.connection,
-          namespace: options.namespace,
-          taskQueue: laneTaskQueue(options.taskQueue, name),
-          activities,
-          maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
-          shutdownGraceTime: options.shutdownGraceTime,
-          interceptors: options.interceptors,
-        }),
-      );
+    for (const [i, name] of [lane.lane, ...lane.aliases].entries()) {
+      const worker = await Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: laneTaskQueue(options.taskQueue, name),
+        activities,
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+        shutdownGraceTime: options.shutdownGraceTime,
+        interceptors: options.interceptors,
+      });
+      workers.push(worker);
+      // One member per lane (its aliases share the lane's limiter), keyed by the lane.
+      if (shared && i === 0) {
+        const target = { connection: options.connection, namespace: options.namespace, taskQueue: options.taskQueue, budgetKey: lane.lane };
+        joinVendorBudget(worker, target, rateLimiter, limits, options.budget ?? {});
+      }
     }
   }
   return workers;

@@ -105,6 +105,13 @@ async function withRegionLanes(
     shutdownGraceTime: config.shutdownGraceTimeMs,
     interceptors: { activity: [activityLogInterceptors] },
     ecpHooks: { onCall: (event) => (metrics.onVendorCall(event), logCall(event)) },
+    vendorBudget: config.vendorBudget,
+    budget: {
+      onGrant: (event) => {
+        if (event.kind === 'fallback') logger.warn({ grants: event.grants }, 'vendor budget lease expired without renewal: running at the fallback share');
+      },
+      onError: (err) => logger.warn({ err }, 'vendor budget renewal failed'),
+    },
   }).catch(async (err: unknown) => {
     await main.stop();
     throw err;

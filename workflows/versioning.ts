@@ -5,8 +5,8 @@ import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 
 /**
  * PINNED: a run finishes on the build that started it; new runs go to the current build.
- * AUTO_UPGRADE: the lease registries never end (they continue as new), so they must move to each new
- * build; their code changes reach running histories and go behind patched().
+ * AUTO_UPGRADE: the lease registries and vendor budgets never end (they continue as new), so they must
+ * move to each new build; their code changes reach running histories and go behind patched().
  * A new workflow gets a line here (the type makes workflows/index.ts name every one).
  */
 export const WORKFLOW_VERSIONING = {
@@ -14,6 +14,7 @@ export const WORKFLOW_VERSIONING = {
   recoveryDryRun: 'PINNED',
   bulkMigration: 'PINNED',
   leaseRegistry: 'AUTO_UPGRADE',
+  vendorBudget: 'AUTO_UPGRADE',
 } as const satisfies Record<string, VersioningBehavior>;
 
 type WorkflowFunction = (...args: never[]) => Promise<unknown>;

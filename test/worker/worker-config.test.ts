@@ -13,6 +13,7 @@ describe('loadWorkerConfig', () => {
       namespace: 'default',
       taskQueue: 'cloudphone-recovery',
       customChecks: {},
+      vendorBudget: 'shared',
       vendorQps: 10,
       vendorQpsPerAction: {},
       maxConcurrentActivityTaskExecutions: 50,

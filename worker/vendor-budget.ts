@@ -1,0 +1,217 @@
+// The worker process's side of the shared vendor budget: a member lease on the deployment's vendorBudget
+// workflow, renewed every few seconds with update-with-start. Each reply sets this process's rate
+// limiter to its granted share per action. The renewal loop belongs to the process (not to workflow
+// code): its lease lives exactly as long as the process renews it, so a SIGKILLed worker's share goes
+// back to the others after the TTL. docs/design.md (9) states the guarantee and the worst cases.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { RateLimiter } from '../activities/rate-limit';
+import {
+  VENDOR_BUDGET_ID_PREFIX,
+  leaveBudgetUpdate,
+  renewBudgetUpdate,
+  vendorBudget,
+  vendorBudgetWorkflowId,
+  type BudgetGrant,
+  type VendorBudgetInput,
+} from '../workflows/vendor-budget';
+import { DEMAND_HEADROOM, IDLE_SHARE_OF_EQUAL, type BudgetLimits, type MemberDemand } from '../workflows/vendor-budget-shares';
+
+export const DEFAULT_BUDGET_RENEW_MS = 5_000;
+/** Three missed renewals. */
+export const DEFAULT_BUDGET_TTL_MS = 15_000;
+/**
+ * A member whose callers queue while it holds less than an equal share renews early, at most this
+ * often, so work that starts (a migration's first wave) gets its share in about a second, not a period.
+ */
+export const EAGER_RENEW_MIN_GAP_MS = 1_000;
+
+export interface VendorBudgetMemberOptions {
+  client: Client;
+  /** The deployment's task queue: the budget workflow runs there and its ID names it. */
+  taskQueue: string;
+  /** What the vendor budget belongs to besides the deployment, e.g. the region. */
+  budgetKey: string;
+  limiter: RateLimiter;
+  /** Every vendor action the process may call: each gets a grant before its first call. */
+  actions: readonly string[];
+  limits: BudgetLimits;
+  renewEveryMs?: number;
+  ttlMs?: number;
+  /** Default: host, process ID and a random suffix. */
+  memberId?: string;
+  /** Tests: a unique budget per test. */
+  workflowIdPrefix?: string;
+  /** Tests: continue-as-new sooner. */
+  budgetInput?: Pick<VendorBudgetInput, 'continueAsNewAfterUpdates'>;
+  /** Called on each grant and on falling back (logs, metrics, tests). */
+  onGrant?: (event: BudgetEvent) => void;
+  onError?: (err: unknown) => void;
+}
+
+export type BudgetEvent =
+  | { kind: 'granted'; grants: Record<string, number>; members: number; sentAt: number; validUntil: number }
+  | { kind: 'fallback'; grants: Record<string, number>; at: number };
+
+export interface VendorBudgetMember {
+  readonly memberId: string;
+  /** Renews once now (also what the timer does); resolves with the grant, or undefined if it failed. */
+  renew(): Promise<BudgetGrant | undefined>;
+  /**
+   * Stops renewing and gives the share back (best effort: otherwise it lapses after the TTL).
+   * `leave: false` only stops renewing, which is what a crash looks like to the budget (tests).
+   */
+  stop(options?: { leave?: boolean }): Promise<void>;
+}
+
+/** Starts renewing at once; the limiter's callers wait for the first grant (awaitGrant). */
+export function startVendorBudgetMember(options: VendorBudgetMemberOptions): VendorBudgetMember {
+  const renewEveryMs = options.renewEveryMs ?? DEFAULT_BUDGET_RENEW_MS;
+  const ttlMs = options.ttlMs ?? DEFAULT_BUDGET_TTL_MS;
+  if (!(ttlMs >= 2 * renewEveryMs)) throw new RangeError('vendor budget ttlMs must be at least twice renewEveryMs');
+  const memberId = options.memberId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const workflowId = vendorBudgetWorkflowId(options.taskQueue, options.budgetKey, options.workflowIdPrefix ?? VENDOR_BUDGET_ID_PREFIX);
+  const { limiter, client } = options;
+  let sequence = 0;
+  let validUntil = 0;
+  let lastMembers = 1;
+  let lastSentAt = 0;
+  let lastGrants: Record<string, number> = {};
+  /** The ceilings the limiter runs at now (awaitGrant: nothing until the first grant). */
+  const using: Record<string, number> = Object.fromEntries(options.actions.map((a) => [a, 0]));
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let fellBack = false;
+  let stopped = false;
+  let inFlight: Promise<BudgetGrant | undefined> | undefined;
+  let windowStart = Date.now();
+  /** Aborts the renewal in flight on stop (a renewal waiting on an unreachable server must not outlive the member). */
+  const stopping = new AbortController();
+
+  const demandSinceLastRenewal = (): MemberDemand => {
+    const seconds = Math.max(0.001, (Date.now() - windowStart) / 1000);
+    windowStart = Date.now();
+    const seen = limiter.takeDemand();
+    const demand: MemberDemand = {};
+    for (const action of options.actions) {
+      const d = seen[action];
+      // Callers queued for tokens: this process could use more than it has.
+      demand[action] = d && (d.waiting > 0 || d.waited > d.calls / 10) ? null : (d?.calls ?? 0) / seconds;
+    }
+    return demand;
+  };
+
+  const apply = (grants: Record<string, number>): void => {
+    for (const action of options.actions) {
+      const qps = grants[action] ?? limiter.configuredQps(action);
+      limiter.setCeiling(action, qps);
+      if (Number.isFinite(qps)) using[action] = qps;
+    }
+  };
+
+  /**
+   * Past the lease the coordinator may hand our share to others, so never go back to the full rate: keep
+   * at most the last grant and at most limit / (members + 1), so that every member cut off together
+   * (Temporal unreachable) stays under the limit in sum.
+   */
+  const fallBackIfExpired = (): void => {
+    if (fellBack || stopped || validUntil === 0 || Date.now() < validUntil) return;
+    fellBack = true;
+    const grants = Object.fromEntries(
+      options.actions.map((a) => [a, Math.min(lastGrants[a] ?? limiter.configuredQps(a), limiter.configuredQps(a) / (lastMembers + 1))]),
+    );
+    apply(grants);
+    options.onGrant?.({ kind: 'fallback', grants, at: Date.now() });
+  };
+
+  const renewOnce = async (): Promise<BudgetGrant | undefined> => {
+    const sentAt = Date.now();
+    lastSentAt = sentAt;
+    // A renewal older than the lease is worthless: give up on it so the next one can go.
+    const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(ttlMs)]);
+    try {
+      const grant = await client.withAbortSignal(signal, () => client.workflow.executeUpdateWithStart(renewBudgetUpdate, {
+        args: [{ memberId, limits: options.limits, demand: demandSinceLastRenewal(), using: { ...using }, ttlMs }],
+        updateId: `${memberId}/${++sequence}`,
+        startWorkflowOperation: new WithStartWorkflowOperation(vendorBudget, {
+          workflowId,
+          taskQueue: options.taskQueue,
+          args: [{ ...options.budgetInput }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          staticSummary: `Vendor API budget of ${options.taskQueue} (${options.budgetKey})`,
+        }),
+      }));
+      if (stopped) return grant;
+      // The coordinator counts the lease from when it handled the renewal, which is after sentAt.
+      validUntil = sentAt + ttlMs;
+      lastMembers = grant.members;
+      lastGrants = grant.grants;
+      // Until the budget hears that we run at a lower rate, it still counts the higher one for us.
+      const lowered = options.actions.some((a) => (grant.grants[a] ?? Infinity) < (using[a] ?? 0) - 1e-6);
+      fellBack = false;
+      clearTimeout(expiryTimer);
+      expiryTimer = setTimeout(fallBackIfExpired, Math.max(0, validUntil - Date.now()));
+      expiryTimer.unref();
+      apply(grant.grants);
+      options.onGrant?.({ kind: 'granted', grants: grant.grants, members: grant.members, sentAt, validUntil });
+      if (lowered) setImmediate(() => void renew());
+      return grant;
+    } catch (err) {
+      if (!stopped) options.onError?.(err);
+      fallBackIfExpired();
+      return undefined;
+    }
+  };
+
+  const renew = (): Promise<BudgetGrant | undefined> => {
+    // One renewal at a time: a slow server must not pile updates onto the budget workflow.
+    inFlight ??= renewOnce().finally(() => (inFlight = undefined));
+    return inFlight;
+  };
+
+  /**
+   * Worth renewing before the period ends: callers queue (below an equal share at once, above it every
+   * other eager gap, as others may have gone idle), or this process holds clearly more than it now uses
+   * (others may be queueing for it).
+   */
+  const sharesOff = (since: number): boolean => {
+    const seconds = Math.max(0.001, (Date.now() - windowStart) / 1000);
+    const demand = limiter.peekDemand();
+    return options.actions.some((a) => {
+      const d = demand[a];
+      const held = using[a] ?? 0;
+      const equal = limiter.configuredQps(a) / Math.max(1, lastMembers);
+      if (d && d.waiting > 0) return held < equal - 1e-6 || since >= 2 * eagerGapMs;
+      const wanted = ((d?.calls ?? 0) / seconds) * DEMAND_HEADROOM;
+      return held > 1.5 * Math.max(wanted, equal * IDLE_SHARE_OF_EQUAL);
+    });
+  };
+  const eagerGapMs = Math.min(EAGER_RENEW_MIN_GAP_MS, renewEveryMs);
+  const timer = setInterval(() => {
+    fallBackIfExpired();
+    const since = Date.now() - lastSentAt;
+    if (since >= renewEveryMs - eagerGapMs / 2 || (since >= eagerGapMs && sharesOff(since))) void renew();
+  }, eagerGapMs / 2);
+  timer.unref();
+  void renew();
+
+  return {
+    memberId,
+    renew,
+    async stop({ leave: leaving = true } = {}) {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(expiryTimer);
+      stopping.abort();
+      await inFlight;
+      if (!leaving) return;
+      // Bounded: a worker stopping while Temporal is unreachable must not hang; the lease then lapses.
+      await client
+        .withAbortSignal(AbortSignal.timeout(renewEveryMs), () =>
+          client.workflow.getHandle(workflowId).executeUpdate(leaveBudgetUpdate, { args: [memberId], updateId: `${memberId}/leave` }),
+        )
+        .catch((err: unknown) => options.onError?.(err));
+    },
+  };
+}
