@@ -7,6 +7,7 @@ import type { PollTasksRequest, PollTasksResult, TaskOutcome } from './contract'
 import { chunk } from '../../workflows/collections';
 import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import type { RecoveryDeps } from './deps';
+import { nextLookDelayMs, recoveryTaskDurations } from './poll-cadence';
 
 /** Vendor failure codes a new attempt cannot fix (wrong image, wrong state, backup gone). */
 const PERMANENT_FAILURE_CODES = new Set([
@@ -100,10 +101,27 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
     },
   };
   let failedRounds = 0;
+  // Cadence (poll-cadence.ts): no look before the tasks' learned duration has passed.
+  const submittedAt = (t: PollTasksRequest['tasks'][number]): number => Date.parse(t.submittedAt);
+  const lastSeenRunning = new Map<string, number>();
+  const lookDelay = (intervalMs: number, tasks: PollTasksRequest['tasks']): number =>
+    nextLookDelayMs({
+      now: deps.now(),
+      pendingSubmittedAt: tasks.map(submittedAt),
+      expectedMs: recoveryTaskDurations.expectedMs(deps.now()),
+      intervalMs,
+      notAfter: Math.min(stopAt, ...tasks.map(deadlineOf)),
+    });
+  const firstWait = lookDelay(
+    0,
+    req.tasks.filter((t) => !isTerminal(state.outcomes[t.taskId])),
+  );
+  if (firstWait > 0) await sleepWithHeartbeat(firstWait, beat);
 
   for (;;) {
     const pending = [...refs.values()].filter((t) => !isTerminal(state.outcomes[t.taskId]));
     if (pending.length === 0) break;
+    const lookAt = deps.now();
 
     let changed = false;
     let throttledThisRound = false;
@@ -132,6 +150,10 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
         const ref = refs.get(task.taskId);
         if (!ref || isTerminal(state.outcomes[task.taskId])) continue;
         const outcome = outcomeOf(task, ref);
+        if (!outcome) lastSeenRunning.set(task.taskId, lookAt - submittedAt(ref));
+        else if (outcome.status === 'finished') {
+          recoveryTaskDurations.record({ stillRunningMs: lastSeenRunning.get(task.taskId), doneByMs: lookAt - submittedAt(ref) }, lookAt);
+        }
         if (outcome) {
           state.outcomes[task.taskId] = outcome;
           changed = true;
@@ -176,9 +198,7 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
 
     const stillPending = [...refs.values()].filter((t) => !isTerminal(state.outcomes[t.taskId]));
     if (stillPending.length === 0 || now >= stopAt) break;
-    const earliestDeadline = Math.min(...stillPending.map(deadlineOf));
-    const wait = Math.max(0, Math.min(state.intervalMs, earliestDeadline - now, stopAt - now));
-    await sleepWithHeartbeat(Math.max(1, wait), beat);
+    await sleepWithHeartbeat(Math.max(1, lookDelay(state.intervalMs, stillPending)), beat);
   }
 
   const outcomes = req.tasks.map(

@@ -1,0 +1,90 @@
+// When to look at vendor work again. Recovery tasks and commands of one fleet take about the same time
+// each, so looking before that time has passed only spends vendor calls (DescribeTasks,
+// DescribeInvocations) that cannot answer "done". This module learns how long the work took in this
+// worker process (from work already watched to the end) and says when the first look is worth making;
+// after that, the callers' adaptive interval takes over. Pure apart from the estimate's own samples.
+
+/** One observation: the work was still running `stillRunningMs` after submission and done by `doneByMs`. */
+export interface DurationObservation {
+  /** Time since submission of the last look that saw it still running; undefined if none did. */
+  stillRunningMs?: number;
+  /** Time since submission of the first look that saw it done. */
+  doneByMs: number;
+}
+
+export interface DurationEstimateOptions {
+  /** Samples kept (the most recent ones). */
+  keep: number;
+  /** Samples older than this are forgotten: another fleet, another backup size. */
+  maxAgeMs: number;
+}
+
+const DEFAULT_OPTIONS: DurationEstimateOptions = { keep: 64, maxAgeMs: 15 * 60_000 };
+
+/**
+ * Without a look that saw the work still running, the true duration lies somewhere below `doneByMs`;
+ * counting it a little shorter lets the estimate come down when the work gets faster.
+ */
+const UNBOUNDED_BELOW_FACTOR = 0.9;
+
+/** Learned duration of one kind of vendor work, from the recent runs of it in this process. */
+export class DurationEstimate {
+  private readonly options: DurationEstimateOptions;
+  private samples: { ms: number; at: number }[] = [];
+
+  constructor(options: Partial<DurationEstimateOptions> = {}) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+  }
+
+  /** Records a watched-to-the-end piece of work: the middle of the interval in which it finished. */
+  record(obs: DurationObservation, at: number): void {
+    if (!Number.isFinite(obs.doneByMs) || obs.doneByMs < 0) return;
+    const lower = obs.stillRunningMs !== undefined ? Math.min(obs.stillRunningMs, obs.doneByMs) : obs.doneByMs * UNBOUNDED_BELOW_FACTOR;
+    this.samples.push({ ms: (lower + obs.doneByMs) / 2, at });
+    if (this.samples.length > this.options.keep) this.samples.splice(0, this.samples.length - this.options.keep);
+  }
+
+  /** The median recent duration, or undefined while nothing recent was watched to the end. */
+  expectedMs(now: number): number | undefined {
+    const recent = this.samples.filter((s) => now - s.at <= this.options.maxAgeMs).map((s) => s.ms);
+    if (recent.length === 0) return undefined;
+    recent.sort((a, b) => a - b);
+    return recent[Math.floor((recent.length - 1) / 2)];
+  }
+}
+
+/**
+ * When the next look at pending work is worth making: not before the expected finish of the
+ * soonest-expected piece of work (submission + expected duration), and otherwise after the caller's
+ * adaptive interval. Never later than `notAfter` (a deadline, the end of the activity's round).
+ * Returns the delay from `now` in ms.
+ */
+export function nextLookDelayMs(p: {
+  now: number;
+  /** Submission times of the work still pending. */
+  pendingSubmittedAt: readonly number[];
+  expectedMs: number | undefined;
+  /** The caller's interval when there is nothing to wait for (adaptive polling). */
+  intervalMs: number;
+  notAfter: number;
+}): number {
+  let wait = p.intervalMs;
+  if (p.expectedMs !== undefined && p.pendingSubmittedAt.length > 0) {
+    const soonestFinish = Math.min(...p.pendingSubmittedAt) + p.expectedMs;
+    if (soonestFinish > p.now) wait = Math.max(wait, soonestFinish - p.now);
+  }
+  return Math.max(0, Math.min(wait, p.notAfter - p.now));
+}
+
+/**
+ * Delay before the first look at work submitted at `submittedAt`: until its expected finish if one is
+ * known, else `coldMs` (what the caller did before it learned anything).
+ */
+export function firstLookDelayMs(p: { now: number; submittedAt: number; expectedMs: number | undefined; coldMs: number }): number {
+  if (p.expectedMs === undefined) return Math.max(0, p.coldMs);
+  return Math.max(0, p.submittedAt + p.expectedMs - p.now);
+}
+
+/** Process-wide estimates: every poll in this worker learns from, and benefits from, the others. */
+export const recoveryTaskDurations = new DurationEstimate();
+export const commandDurations = new DurationEstimate();

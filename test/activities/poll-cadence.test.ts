@@ -1,0 +1,64 @@
+import { DurationEstimate, firstLookDelayMs, nextLookDelayMs } from '../../activities/recovery/poll-cadence';
+
+describe('DurationEstimate', () => {
+  it('knows nothing until a piece of work was watched to the end', () => {
+    expect(new DurationEstimate().expectedMs(0)).toBeUndefined();
+  });
+
+  it('takes the middle of the interval in which the work finished, and the median over samples', () => {
+    const e = new DurationEstimate();
+    e.record({ stillRunningMs: 5_800, doneByMs: 6_200 }, 0); // 6,000
+    e.record({ stillRunningMs: 6_000, doneByMs: 7_000 }, 0); // 6,500
+    e.record({ stillRunningMs: 100, doneByMs: 300 }, 0); // 200: an outlier does not pull the median
+    expect(e.expectedMs(0)).toBe(6_000);
+  });
+
+  it('counts work first seen done a little shorter than that look, so the estimate can come down', () => {
+    const e = new DurationEstimate();
+    e.record({ doneByMs: 1_000 }, 0);
+    expect(e.expectedMs(0)).toBe(950);
+  });
+
+  it('forgets old samples and keeps only the most recent ones', () => {
+    const e = new DurationEstimate({ keep: 2, maxAgeMs: 1_000 });
+    e.record({ stillRunningMs: 100, doneByMs: 100 }, 0);
+    e.record({ stillRunningMs: 200, doneByMs: 200 }, 500);
+    e.record({ stillRunningMs: 300, doneByMs: 300 }, 900);
+    expect(e.expectedMs(900)).toBe(200); // 100 was pushed out
+    expect(e.expectedMs(1_600)).toBe(300); // 200 is older than maxAgeMs
+    expect(e.expectedMs(5_000)).toBeUndefined();
+  });
+
+  it('ignores nonsense observations', () => {
+    const e = new DurationEstimate();
+    e.record({ doneByMs: -5 }, 0);
+    e.record({ doneByMs: Number.NaN }, 0);
+    expect(e.expectedMs(0)).toBeUndefined();
+  });
+});
+
+describe('nextLookDelayMs', () => {
+  const base = { now: 10_000, intervalMs: 250, notAfter: 100_000 };
+
+  it('waits for the soonest expected finish of the pending work', () => {
+    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [9_000, 9_500], expectedMs: 6_000 })).toBe(5_000);
+  });
+
+  it('falls back to the adaptive interval once that time has passed or when nothing is known', () => {
+    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [1_000], expectedMs: 6_000 })).toBe(250);
+    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [9_000], expectedMs: undefined })).toBe(250);
+  });
+
+  it('never waits past notAfter (a task deadline or the end of the round)', () => {
+    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [9_000], expectedMs: 60_000, notAfter: 12_000 })).toBe(2_000);
+    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [9_000], expectedMs: 60_000, notAfter: 5_000 })).toBe(0);
+  });
+});
+
+describe('firstLookDelayMs', () => {
+  it('looks at the expected finish, at once if it has passed, and after coldMs while nothing is known', () => {
+    expect(firstLookDelayMs({ now: 1_000, submittedAt: 1_000, expectedMs: 200, coldMs: 0 })).toBe(200);
+    expect(firstLookDelayMs({ now: 5_000, submittedAt: 1_000, expectedMs: 200, coldMs: 0 })).toBe(0);
+    expect(firstLookDelayMs({ now: 1_000, submittedAt: 1_000, expectedMs: undefined, coldMs: 0 })).toBe(0);
+  });
+});
