@@ -344,6 +344,7 @@ export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; 
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === '--single') return (await import('./single')).singleMain(process.argv.slice(3));
   const { write, json, note, ...config } = parseBenchArgs(process.argv.slice(2));
   const result = await runBench(config);
   console.log(textTable(['measure', 'value', 'target'], summaryRows(result)));

@@ -54,29 +54,6 @@ export class DurationEstimate {
 }
 
 /**
- * When the next look at pending work is worth making: not before the expected finish of the
- * soonest-expected piece of work (submission + expected duration), and otherwise after the caller's
- * adaptive interval. Never later than `notAfter` (a deadline, the end of the activity's round).
- * Returns the delay from `now` in ms.
- */
-export function nextLookDelayMs(p: {
-  now: number;
-  /** Submission times of the work still pending. */
-  pendingSubmittedAt: readonly number[];
-  expectedMs: number | undefined;
-  /** The caller's interval when there is nothing to wait for (adaptive polling). */
-  intervalMs: number;
-  notAfter: number;
-}): number {
-  let wait = p.intervalMs;
-  if (p.expectedMs !== undefined && p.pendingSubmittedAt.length > 0) {
-    const soonestFinish = Math.min(...p.pendingSubmittedAt) + p.expectedMs;
-    if (soonestFinish > p.now) wait = Math.max(wait, soonestFinish - p.now);
-  }
-  return Math.max(0, Math.min(wait, p.notAfter - p.now));
-}
-
-/**
  * Delay before the first look at work submitted at `submittedAt`: until its expected finish if one is
  * known, else `coldMs` (what the caller did before it learned anything).
  */

@@ -7,7 +7,7 @@ import type { PollTasksRequest, PollTasksResult, TaskOutcome } from './contract'
 import { chunk } from '../../workflows/collections';
 import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import type { RecoveryDeps } from './deps';
-import { nextLookDelayMs, recoveryTaskDurations } from './poll-cadence';
+import { firstLookDelayMs, recoveryTaskDurations } from './poll-cadence';
 
 /** Vendor failure codes a new attempt cannot fix (wrong image, wrong state, backup gone). */
 const PERMANENT_FAILURE_CODES = new Set([
@@ -101,22 +101,18 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
     },
   };
   let failedRounds = 0;
-  // Cadence (poll-cadence.ts): no look before the tasks' learned duration has passed.
-  const submittedAt = (t: PollTasksRequest['tasks'][number]): number => Date.parse(t.submittedAt);
-  const lastSeenRunning = new Map<string, number>();
-  const lookDelay = (intervalMs: number, tasks: PollTasksRequest['tasks']): number =>
-    nextLookDelayMs({
-      now: deps.now(),
-      pendingSubmittedAt: tasks.map(submittedAt),
-      expectedMs: recoveryTaskDurations.expectedMs(deps.now()),
-      intervalMs,
-      notAfter: Math.min(stopAt, ...tasks.map(deadlineOf)),
-    });
-  const firstWait = lookDelay(
-    0,
-    req.tasks.filter((t) => !isTerminal(state.outcomes[t.taskId])),
-  );
-  if (firstWait > 0) await sleepWithHeartbeat(firstWait, beat);
+  // Cadence (poll-cadence.ts): the first look waits for the learned task duration, counted from when
+  // this activity was scheduled (right after the last RecoverApp call of its tasks); not after a retry.
+  const since =
+    activityInfo().attempt === 1 && Object.keys(state.outcomes).length === 0
+      ? activityInfo().currentAttemptScheduledTimestampMs
+      : undefined;
+  const firstDone = { learned: false, lastRunningMs: undefined as number | undefined };
+  if (since !== undefined)
+    await sleepWithHeartbeat(
+      firstLookDelayMs({ now: deps.now(), submittedAt: since, expectedMs: recoveryTaskDurations.expectedMs(deps.now()), coldMs: 0 }),
+      beat,
+    );
 
   for (;;) {
     const pending = [...refs.values()].filter((t) => !isTerminal(state.outcomes[t.taskId]));
@@ -150,10 +146,6 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
         const ref = refs.get(task.taskId);
         if (!ref || isTerminal(state.outcomes[task.taskId])) continue;
         const outcome = outcomeOf(task, ref);
-        if (!outcome) lastSeenRunning.set(task.taskId, lookAt - submittedAt(ref));
-        else if (outcome.status === 'finished') {
-          recoveryTaskDurations.record({ stillRunningMs: lastSeenRunning.get(task.taskId), doneByMs: lookAt - submittedAt(ref) }, lookAt);
-        }
         if (outcome) {
           state.outcomes[task.taskId] = outcome;
           changed = true;
@@ -168,6 +160,12 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
           }
         }
       }
+    }
+    if (since !== undefined && !firstDone.learned) {
+      // Learns when the first task of a batch finishes: the earliest a next batch's first look can pay off.
+      if (changed) recoveryTaskDurations.record({ stillRunningMs: firstDone.lastRunningMs, doneByMs: lookAt - since }, lookAt);
+      firstDone.learned = changed;
+      firstDone.lastRunningMs = lookAt - since;
     }
     failedRounds = transientError ? failedRounds + 1 : 0;
     if (failedRounds >= MAX_FAILED_ROUNDS) {
@@ -198,7 +196,9 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
 
     const stillPending = [...refs.values()].filter((t) => !isTerminal(state.outcomes[t.taskId]));
     if (stillPending.length === 0 || now >= stopAt) break;
-    await sleepWithHeartbeat(Math.max(1, lookDelay(state.intervalMs, stillPending)), beat);
+    const earliestDeadline = Math.min(...stillPending.map(deadlineOf));
+    const wait = Math.max(0, Math.min(state.intervalMs, earliestDeadline - now, stopAt - now));
+    await sleepWithHeartbeat(Math.max(1, wait), beat);
   }
 
   const outcomes = req.tasks.map(

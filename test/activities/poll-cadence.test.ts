@@ -1,4 +1,4 @@
-import { DurationEstimate, firstLookDelayMs, nextLookDelayMs } from '../../activities/recovery/poll-cadence';
+import { DurationEstimate, firstLookDelayMs } from '../../activities/recovery/poll-cadence';
 
 describe('DurationEstimate', () => {
   it('knows nothing until a piece of work was watched to the end', () => {
@@ -34,24 +34,6 @@ describe('DurationEstimate', () => {
     e.record({ doneByMs: -5 }, 0);
     e.record({ doneByMs: Number.NaN }, 0);
     expect(e.expectedMs(0)).toBeUndefined();
-  });
-});
-
-describe('nextLookDelayMs', () => {
-  const base = { now: 10_000, intervalMs: 250, notAfter: 100_000 };
-
-  it('waits for the soonest expected finish of the pending work', () => {
-    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [9_000, 9_500], expectedMs: 6_000 })).toBe(5_000);
-  });
-
-  it('falls back to the adaptive interval once that time has passed or when nothing is known', () => {
-    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [1_000], expectedMs: 6_000 })).toBe(250);
-    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [9_000], expectedMs: undefined })).toBe(250);
-  });
-
-  it('never waits past notAfter (a task deadline or the end of the round)', () => {
-    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [9_000], expectedMs: 60_000, notAfter: 12_000 })).toBe(2_000);
-    expect(nextLookDelayMs({ ...base, pendingSubmittedAt: [9_000], expectedMs: 60_000, notAfter: 5_000 })).toBe(0);
   });
 });
 
