@@ -101,13 +101,14 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
     },
   };
   let failedRounds = 0;
-  // Cadence (poll-cadence.ts): the first look waits for the learned task duration, counted from when
-  // this activity was scheduled (right after the last RecoverApp call of its tasks); not after a retry.
+  // Cadence (poll-cadence.ts): the first look waits for the learned time until a batch is all done,
+  // counted from when this activity was scheduled (right after the batch's last RecoverApp call);
+  // not after a retry, whose tasks may have been submitted long before.
   const since =
     activityInfo().attempt === 1 && Object.keys(state.outcomes).length === 0
       ? activityInfo().currentAttemptScheduledTimestampMs
       : undefined;
-  const firstDone = { learned: false, lastRunningMs: undefined as number | undefined };
+  let lastRunningMs: number | undefined;
   if (since !== undefined)
     await sleepWithHeartbeat(
       firstLookDelayMs({ now: deps.now(), submittedAt: since, expectedMs: recoveryTaskDurations.expectedMs(deps.now()), coldMs: 0 }),
@@ -161,11 +162,11 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
         }
       }
     }
-    if (since !== undefined && !firstDone.learned) {
-      // Learns when the first task of a batch finishes: the earliest a next batch's first look can pay off.
-      if (changed) recoveryTaskDurations.record({ stillRunningMs: firstDone.lastRunningMs, doneByMs: lookAt - since }, lookAt);
-      firstDone.learned = changed;
-      firstDone.lastRunningMs = lookAt - since;
+    if (since !== undefined && !transientError && !throttledThisRound) {
+      // Learns when a whole batch is done: the activity returns only then, so earlier looks buy nothing.
+      const allDone = [...refs.values()].every((t) => isTerminal(state.outcomes[t.taskId]));
+      if (allDone) recoveryTaskDurations.record({ stillRunningMs: lastRunningMs, doneByMs: lookAt - since }, lookAt);
+      lastRunningMs = lookAt - since;
     }
     failedRounds = transientError ? failedRounds + 1 : 0;
     if (failedRounds >= MAX_FAILED_ROUNDS) {
