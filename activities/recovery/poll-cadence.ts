@@ -65,3 +65,33 @@ export function firstLookDelayMs(p: { now: number; submittedAt: number; expected
 /** Process-wide estimates: every poll in this worker learns from, and benefits from, the others. */
 export const recoveryTaskDurations = new DurationEstimate();
 export const commandDurations = new DurationEstimate();
+
+/**
+ * The cadence of one watch over a batch of work started at `since` (undefined: unknown, e.g. a retried
+ * activity, so no waiting and no learning): how long to wait before the first look, and what each
+ * look teaches the estimate. The batch counts as done when every piece of it is.
+ */
+export class BatchCadence {
+  private lastRunningMs: number | undefined;
+  private learned = false;
+
+  constructor(
+    private readonly estimate: DurationEstimate,
+    private readonly since: number | undefined,
+  ) {}
+
+  firstLookDelayMs(now: number): number {
+    if (this.since === undefined) return 0;
+    return firstLookDelayMs({ now, submittedAt: this.since, expectedMs: this.estimate.expectedMs(now), coldMs: 0 });
+  }
+
+  /** After a look that got an answer (not throttled, no error). */
+  looked(lookAt: number, allDone: boolean): void {
+    if (this.since === undefined || this.learned) return;
+    if (allDone) {
+      this.estimate.record({ stillRunningMs: this.lastRunningMs, doneByMs: lookAt - this.since }, lookAt);
+      this.learned = true;
+    }
+    this.lastRunningMs = lookAt - this.since;
+  }
+}

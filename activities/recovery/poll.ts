@@ -7,7 +7,7 @@ import type { PollTasksRequest, PollTasksResult, TaskOutcome } from './contract'
 import { chunk } from '../../workflows/collections';
 import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import type { RecoveryDeps } from './deps';
-import { firstLookDelayMs, recoveryTaskDurations } from './poll-cadence';
+import { BatchCadence, recoveryTaskDurations } from './poll-cadence';
 
 /** Vendor failure codes a new attempt cannot fix (wrong image, wrong state, backup gone). */
 const PERMANENT_FAILURE_CODES = new Set([
@@ -103,17 +103,10 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
   let failedRounds = 0;
   // Cadence (poll-cadence.ts): the first look waits for the learned time until a batch is all done,
   // counted from when this activity was scheduled (right after the batch's last RecoverApp call);
-  // not after a retry, whose tasks may have been submitted long before.
-  const since =
-    activityInfo().attempt === 1 && Object.keys(state.outcomes).length === 0
-      ? activityInfo().currentAttemptScheduledTimestampMs
-      : undefined;
-  let lastRunningMs: number | undefined;
-  if (since !== undefined)
-    await sleepWithHeartbeat(
-      firstLookDelayMs({ now: deps.now(), submittedAt: since, expectedMs: recoveryTaskDurations.expectedMs(deps.now()), coldMs: 0 }),
-      beat,
-    );
+  // a retried activity's tasks may be older, so it looks at once.
+  const fresh = activityInfo().attempt === 1 && Object.keys(state.outcomes).length === 0;
+  const cadence = new BatchCadence(recoveryTaskDurations, fresh ? activityInfo().currentAttemptScheduledTimestampMs : undefined);
+  await sleepWithHeartbeat(cadence.firstLookDelayMs(deps.now()), beat);
 
   for (;;) {
     const pending = [...refs.values()].filter((t) => !isTerminal(state.outcomes[t.taskId]));
@@ -162,12 +155,11 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
         }
       }
     }
-    if (since !== undefined && !transientError && !throttledThisRound) {
-      // Learns when a whole batch is done: the activity returns only then, so earlier looks buy nothing.
-      const allDone = [...refs.values()].every((t) => isTerminal(state.outcomes[t.taskId]));
-      if (allDone) recoveryTaskDurations.record({ stillRunningMs: lastRunningMs, doneByMs: lookAt - since }, lookAt);
-      lastRunningMs = lookAt - since;
-    }
+    if (!transientError && !throttledThisRound)
+      cadence.looked(
+        lookAt,
+        [...refs.values()].every((t) => isTerminal(state.outcomes[t.taskId])),
+      );
     failedRounds = transientError ? failedRounds + 1 : 0;
     if (failedRounds >= MAX_FAILED_ROUNDS) {
       beat();

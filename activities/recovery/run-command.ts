@@ -7,7 +7,7 @@ import { FailureType } from '../../workflows/failures';
 import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import { withThrottleRetry } from '../vendor-calls';
 import type { RecoveryDeps } from './deps';
-import { commandDurations, firstLookDelayMs } from './poll-cadence';
+import { BatchCadence, commandDurations } from './poll-cadence';
 
 export type CommandStatus = 'SUCCESS' | 'FAILED' | 'TIMEOUT';
 
@@ -80,11 +80,8 @@ export async function runCommandAndCollect(
   const sentAt = deps.now();
   const deadline = sentAt + timeoutSeconds * 1000 + GRACE_MS;
   // Cadence (poll-cadence.ts): the first look waits for the learned command duration.
-  await sleepWithHeartbeat(
-    firstLookDelayMs({ now: sentAt, submittedAt: sentAt, expectedMs: commandDurations.expectedMs(sentAt), coldMs: 0 }),
-    opts.beat,
-  );
-  let lastSeenRunningMs: number | undefined;
+  const cadence = new BatchCadence(commandDurations, sentAt);
+  await sleepWithHeartbeat(cadence.firstLookDelayMs(sentAt), opts.beat);
   for (;;) {
     const lookAt = deps.now();
     const waiting = instanceIds.filter((id) => !results.has(id));
@@ -102,11 +99,8 @@ export async function runCommandAndCollect(
       }
     }
     opts.beat();
-    if (results.size === instanceIds.length) {
-      commandDurations.record({ stillRunningMs: lastSeenRunningMs, doneByMs: lookAt - sentAt }, lookAt);
-      return results;
-    }
-    lastSeenRunningMs = lookAt - sentAt;
+    cadence.looked(lookAt, results.size === instanceIds.length);
+    if (results.size === instanceIds.length) return results;
     if (deps.now() >= deadline) {
       for (const id of instanceIds) {
         if (!results.has(id)) results.set(id, { instanceId: id, status: 'TIMEOUT', output: '' });

@@ -1,4 +1,4 @@
-import { DurationEstimate, firstLookDelayMs } from '../../activities/recovery/poll-cadence';
+import { BatchCadence, DurationEstimate, firstLookDelayMs } from '../../activities/recovery/poll-cadence';
 
 describe('DurationEstimate', () => {
   it('knows nothing until a piece of work was watched to the end', () => {
@@ -42,5 +42,30 @@ describe('firstLookDelayMs', () => {
     expect(firstLookDelayMs({ now: 1_000, submittedAt: 1_000, expectedMs: 200, coldMs: 0 })).toBe(200);
     expect(firstLookDelayMs({ now: 5_000, submittedAt: 1_000, expectedMs: 200, coldMs: 0 })).toBe(0);
     expect(firstLookDelayMs({ now: 1_000, submittedAt: 1_000, expectedMs: undefined, coldMs: 0 })).toBe(0);
+  });
+});
+
+describe('BatchCadence', () => {
+  it('waits for the learned time, then learns from the look that finds the whole batch done', () => {
+    const estimate = new DurationEstimate();
+    const first = new BatchCadence(estimate, 0);
+    expect(first.firstLookDelayMs(0)).toBe(0); // nothing learned yet: look at once, as before
+    first.looked(0, false);
+    first.looked(5_000, false);
+    first.looked(6_000, true); // done between 5 s and 6 s
+    first.looked(9_000, true); // later looks teach nothing more
+    expect(estimate.expectedMs(9_000)).toBe(5_500);
+
+    const next = new BatchCadence(estimate, 10_000);
+    expect(next.firstLookDelayMs(10_500)).toBe(5_000); // until 10 s + 5.5 s
+  });
+
+  it('neither waits nor learns when the start of the batch is unknown (a retried activity)', () => {
+    const estimate = new DurationEstimate();
+    estimate.record({ stillRunningMs: 900, doneByMs: 1_100 }, 0);
+    const retried = new BatchCadence(estimate, undefined);
+    expect(retried.firstLookDelayMs(0)).toBe(0);
+    retried.looked(50_000, true);
+    expect(estimate.expectedMs(0)).toBe(1_000);
   });
 });
