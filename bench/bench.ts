@@ -10,6 +10,7 @@ import { startMigration } from '../client/service/migrations';
 import { startStack, type BenchStack } from './stack';
 import { measureHistories, type HistoryCost } from './history';
 import { lowerBound, type LowerBound } from './lower-bound';
+import { runHarness } from './exit';
 import { fmt, table, textTable, writeSection } from './report';
 
 export interface BenchConfig {
@@ -343,7 +344,7 @@ export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; 
   };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   if (process.argv[2] === '--single') return (await import('./single')).singleMain(process.argv.slice(3));
   const { write, json, note, ...config } = parseBenchArgs(process.argv.slice(2));
   const result = await runBench(config);
@@ -351,11 +352,17 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result));
   if (json) (await import('node:fs')).writeFileSync(json, JSON.stringify(result, null, 2));
   if (write) writeSection(`bench-${config.instances}`, markdown(result, note));
+  const problems = benchProblems(result);
+  for (const p of problems) console.error(`bench: ${p}`);
+  return problems.length === 0 ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  });
+/** What makes a fault-free benchmark run a failure (exit code 1): it must verify every target, once. */
+export function benchProblems(r: BenchResult): string[] {
+  return [
+    r.counts.verified === r.counts.total ? '' : `${r.counts.total - r.counts.verified} of ${r.counts.total} targets not verified (${r.outcome})`,
+    r.vendor.duplicateRecoveryTasks === 0 ? '' : `${r.vendor.duplicateRecoveryTasks} duplicate RecoverApp task(s)`,
+  ].filter(Boolean);
 }
+
+if (require.main === module) runHarness(main);

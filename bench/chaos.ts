@@ -1,8 +1,12 @@
 // `npm run chaos`: a bulk recovery while the harness SIGKILLs the worker at random moments and restarts
 // it, restarts the Temporal dev server (same SQLite file), and the emulator injects throttling, 5xx,
-// retryable task failures and data corruption. Afterwards the invariants of docs/design.md are
-// checked from the emulator's ledger and the workflow results; any violation → exit code 1.
-import { Command, InvalidArgumentError } from 'commander';
+// retryable task failures and data corruption. Variants add what a production week brings: the
+// emulator's unfamiliar dialect, a vendor outage, an emulator process restart and a Temporal outage.
+// Afterwards the invariants of docs/design.md are checked from the emulator's ledger and the workflow
+// results; any violation → exit code 1. The process ends by itself (bench/exit.ts).
+import { setTimeout as delay } from 'node:timers/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { WorkflowFailedError, type Connection, type WorkflowHandle } from '@temporalio/client';
 import type { BackupFile, StateDump } from '../emulator/admin-client';
 import { startMigration } from '../client/service/migrations';
 import type { MigrationPlanInput } from '../workflows/plan';
@@ -10,6 +14,7 @@ import type { MigrationResult, MigrationRow } from '../workflows/bulk/types';
 import { LEASE_SHARDS } from '../workflows/types';
 import { leaseRegistryWorkflowId, leasesQuery } from '../workflows/lease-registry';
 import { startStack } from './stack';
+import { runHarness } from './exit';
 import { table, textTable, writeSection } from './report';
 
 export interface ChaosConfig {
@@ -27,6 +32,14 @@ export interface ChaosConfig {
   seed: number;
   /** Real seconds; the run fails with a violation if the migration has not finished by then. */
   timeoutS: number;
+  /** The emulator's error codes, statuses and state machine: ours ('familiar') or a seeded different one. */
+  dialect: 'familiar' | 'unfamiliar';
+  /** Every vendor call fails (HTTP 503, or the connection is refused) for this long, once, mid-run. */
+  vendorOutage?: { mode: '5xx' | 'refuse'; seconds: number };
+  /** Emulator process restarts (SIGTERM mid-call, state kept in its --state-file). */
+  emulatorRestarts: number;
+  /** The Temporal dev server is stopped for this many seconds once (0 = no outage), then started on the same SQLite file. */
+  temporalOutageS: number;
 }
 
 export const DEFAULT_CHAOS: ChaosConfig = {
@@ -42,7 +55,21 @@ export const DEFAULT_CHAOS: ChaosConfig = {
   timeScale: 0.05,
   seed: 7,
   timeoutS: 900,
+  dialect: 'familiar',
+  emulatorRestarts: 0,
+  temporalOutageS: 0,
 };
+
+/** A name for the run's combination of variants (its BENCHMARKS.md section and report label). */
+export function variantName(c: ChaosConfig): string {
+  const parts = [
+    c.dialect === 'unfamiliar' ? 'dialect-unfamiliar' : '',
+    c.vendorOutage ? `vendor-outage-${c.vendorOutage.mode}` : '',
+    c.emulatorRestarts > 0 ? 'emulator-restart' : '',
+    c.temporalOutageS > 0 ? 'temporal-outage' : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join('+') : 'baseline';
+}
 
 export interface FaultRow {
   fault: string;
@@ -59,7 +86,15 @@ export interface InvariantRow {
 
 export interface ChaosReport {
   config: ChaosConfig;
+  variant: string;
+  finishedAt: string;
   wallS: number;
+  /** Why targets did not verify: each status and reason (instance IDs blanked), with how many targets. */
+  reasons?: Record<string, number>;
+  /** Failure codes of the vendor's failed recovery tasks (emulator ledger), with how many tasks. */
+  failedTaskCodes?: Record<string, number>;
+  /** Vendor calls the run made (every request the emulator saw, all outcomes), per target and by action. */
+  vendorCalls: { total: number; perInstance: number; byAction: Record<string, number> };
   outcome?: string;
   counts?: MigrationResult['counts'];
   faults: FaultRow[];
@@ -93,7 +128,29 @@ const PHASE_OF_ACTION: Record<string, string> = {
   DeleteBackupFile: 'release',
 };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits for the migration's result; a Temporal server that is down (or restarting) is waited out rather
+ * than taken for a failed migration. Resolves undefined when `signal` aborts (the harness's deadline).
+ */
+async function awaitResult(connection: Connection, handle: WorkflowHandle, signal: AbortSignal): Promise<{ result?: MigrationResult; failure?: unknown }> {
+  for (;;) {
+    // One signal per attempt (the SDK leaves its listener on the signal it is given), aborted with the run's.
+    const attempt = new AbortController();
+    const abort = (): void => attempt.abort();
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      // Aborting cancels the long poll: a call still retrying after the connection closed would throw out of a timer.
+      return { result: (await connection.withAbortSignal(attempt.signal, () => handle.result())) as MigrationResult };
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) return { failure: err };
+      if (signal.aborted) return {};
+      await delay(1_000, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return {};
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
+  }
+}
 
 function sameData(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
   if (!a || !b) return false;
@@ -109,8 +166,21 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
     events.push(line);
     log(line);
   };
-  const stack = await startStack({ timeScale: config.timeScale, qps: 0, log });
+  const stack = await startStack({
+    timeScale: config.timeScale,
+    qps: 0,
+    emulator: {
+      // The familiar dialect is the emulator's default: no flag, so the harness also runs against an emulator without dialects.
+      ...(config.dialect === 'unfamiliar' ? { dialect: config.dialect, dialectSeed: config.seed } : {}),
+      keepStateAcrossRestarts: config.emulatorRestarts > 0,
+    },
+    log,
+  });
+  // Every wait of the harness hangs on this signal: aborted when the run ends, so no timer outlives it.
+  const timers = new AbortController();
+  const sleep = (ms: number): Promise<void> => delay(ms, undefined, { signal: timers.signal }).catch(() => undefined);
   const started = Date.now();
+  let waitingForResult: Promise<unknown> | undefined;
   try {
     // ---- fleet: generated targets, some of them already running the app with data of their own ----
     const backups = Math.ceil(config.instances / config.targetsPerBackup);
@@ -155,34 +225,35 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
       },
     };
     const migration = await startMigration(stack.client, plan, { migrationId: `chaos-${config.seed}` });
-    const resultPromise = stack.client.workflow.getHandle(migration.migrationId).result() as Promise<MigrationResult>;
     let finished = false;
-    let failure: unknown;
-    const settled = resultPromise.then(
-      (r) => ((finished = true), r),
-      (err: unknown) => {
-        finished = true;
-        failure = err;
-        return undefined;
-      },
-    );
+    const settled = awaitResult(stack.connection!, stack.client.workflow.getHandle(migration.migrationId), timers.signal).then((r) => ((finished = true), r));
+    waitingForResult = settled;
 
-    // ---- the schedule of disruptions: kills and restarts in a seeded random order and spacing ----
-    const disruptions: ('kill' | 'restart')[] = [
+    // ---- the schedule of disruptions: kills, restarts and outages in a seeded random order and spacing ----
+    type Disruption = 'kill' | 'restart' | 'vendor-outage' | 'emulator-restart' | 'temporal-outage';
+    const disruptions: Disruption[] = [
       ...Array.from({ length: config.workerKills }, () => 'kill' as const),
       ...Array.from({ length: config.temporalRestarts }, () => 'restart' as const),
+      ...(config.vendorOutage ? ['vendor-outage' as const] : []),
+      ...Array.from({ length: config.emulatorRestarts }, () => 'emulator-restart' as const),
+      ...(config.temporalOutageS > 0 ? ['temporal-outage' as const] : []),
     ].sort(() => random() - 0.5);
     let seq = 0;
+    let action = 'none yet';
     const lastAction = async (): Promise<string> => {
-      let action = 'none yet';
-      for (;;) {
-        const page = await stack.admin.calls({ since: seq, limit: 10_000 });
-        if (page.calls.length > 0) action = page.calls[page.calls.length - 1]!.action;
-        if (page.nextSeq === seq) return action;
-        seq = page.nextSeq;
+      try {
+        for (;;) {
+          const page = await stack.admin.calls({ since: seq, limit: 10_000 });
+          if (page.calls.length > 0) action = page.calls[page.calls.length - 1]!.action;
+          if (page.nextSeq === seq) return action;
+          seq = page.nextSeq;
+        }
+      } catch {
+        return `${action}; emulator unreachable`;
       }
     };
-    const done: Record<'kill' | 'restart', number> = { kill: 0, restart: 0 };
+    const done: Record<Disruption, number> = { kill: 0, restart: 0, 'vendor-outage': 0, 'emulator-restart': 0, 'temporal-outage': 0 };
+    const at = (): string => `t=${((Date.now() - started) / 1000).toFixed(1)}s`;
     for (const what of disruptions) {
       // Spread over the early and middle part of the run, where all phases are in flight.
       await Promise.race([sleep(1_000 + random() * 6_000), settled]);
@@ -193,21 +264,50 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
       const action = await lastAction();
       const phase = `${PHASE_OF_ACTION[action] ?? action} (last vendor call ${action})`;
       if (what === 'kill') {
+        if (!stack.worker) continue; // being restarted after a crash
         await stack.killWorker();
         done.kill++;
-        note(`t=${((Date.now() - started) / 1000).toFixed(1)}s SIGKILL worker #${done.kill} during ${phase}`);
+        note(`${at()} SIGKILL worker #${done.kill} during ${phase}`);
         await stack.startWorker();
-      } else {
+      } else if (what === 'restart') {
         await stack.restartTemporal(500);
         done.restart++;
-        note(`t=${((Date.now() - started) / 1000).toFixed(1)}s restarted Temporal dev server during ${phase}`);
+        note(`${at()} restarted Temporal dev server during ${phase}`);
+      } else if (what === 'vendor-outage') {
+        const outage = config.vendorOutage!;
+        await stack.vendorOutage(outage.seconds * 1000, outage.mode);
+        done['vendor-outage']++;
+        note(`${at()} vendor outage begins (${outage.mode === '5xx' ? 'every call answered 503' : 'connections refused'} for ${outage.seconds} s) during ${phase}`);
+        // The emulator ends the outage by itself; nobody touches the run meanwhile.
+        await Promise.race([sleep(outage.seconds * 1000), settled]);
+        note(`${at()} vendor outage over (by the emulator's own clock; no operator action)`);
+      } else if (what === 'emulator-restart') {
+        // Aim the SIGTERM at a moment with vendor calls in flight, so their connections are reset: replies
+        // are held back for a while (slow replies), and the restart waits (up to 20 s) until some are pending.
+        await stack.admin.patchConfig({ slowReplyRate: 0.5, slowReplyMs: 3_000 });
+        let inFlight = 0;
+        for (const until = Date.now() + 20_000; inFlight === 0 && Date.now() < until; ) {
+          inFlight = (await stack.admin.stats().catch(() => undefined))?.inFlightApiCalls ?? 0;
+          if (inFlight === 0) await sleep(20);
+        }
+        await stack.restartEmulator(1_000);
+        await stack.admin.patchConfig({ slowReplyRate: 0 }); // the state file kept the setting
+        done['emulator-restart']++;
+        note(`${at()} restarted the emulator process (SIGTERM with ${inFlight} vendor call(s) in flight, 1 s down, state from its state file) during ${phase}`);
+      } else {
+        note(`${at()} Temporal dev server going down for ${config.temporalOutageS} s during ${phase}`);
+        await stack.restartTemporal(config.temporalOutageS * 1000);
+        done['temporal-outage']++;
+        note(`${at()} Temporal dev server back (same SQLite file)`);
       }
     }
 
     const timedOut = await Promise.race([settled.then(() => false), sleep(config.timeoutS * 1000).then(() => true)]);
-    const result = timedOut ? undefined : await settled;
+    timers.abort(); // ends the deadline's timer, or the wait for a result that did not come
+    const { result, failure } = timedOut ? { result: undefined, failure: undefined } : await settled;
     const wallS = (Date.now() - started) / 1000;
     note(timedOut ? `migration did not finish within ${config.timeoutS} s` : `migration ${result?.outcome ?? 'failed'} after ${wallS.toFixed(1)} s`);
+    if (stack.workerCrashes > 0) note(`the worker exited by itself ${stack.workerCrashes} time(s) and was started again by the harness's supervisor`);
 
     // ---- evidence ----
     const after = await stack.admin.state();
@@ -215,6 +315,8 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
     const calls = stats.callsByAction;
     const sum = (pick: (c: { ok: number; error: number; throttled: number; lost: number }) => number): number =>
       Object.values(calls).reduce((n, c) => n + pick(c), 0);
+    const byAction = Object.fromEntries(Object.entries(calls).map(([action, x]) => [action, x.ok + x.error + x.throttled + x.lost]));
+    const totalCalls = Object.values(byAction).reduce((a, b) => a + b, 0);
     const recoverTasks = after.tasks.filter((t) => t.type === 'RecoverApp' && t.level === 2);
     const failedTasks = recoverTasks.filter((t) => t.status === 'Failed').length;
     const instances = new Map(after.instances.map((i) => [i.id, i]));
@@ -297,11 +399,31 @@ export async function runChaos(config: ChaosConfig, log: (line: string) => void 
       { fault: 'corrupted restores', injected: corrupted.length, survived: survived(allOk, `${corrupted.filter((id) => rows.get(id)?.status === 'verified').length} of them verified`) },
       { fault: 'targets with existing app data', injected: occupied.length, survived: survived(allOk, 'snapshotted before overwrite') },
     ];
-    return { config, wallS, outcome: result?.outcome, counts: c, faults, invariants, events, ok: allOk };
+    if (config.dialect === 'unfamiliar') faults.push({ fault: 'unfamiliar vendor dialect (codes, statuses, state machine)', injected: 1, survived: survived(allOk, `${(totalCalls / targets.length).toFixed(2)} vendor calls per target`) });
+    if (config.vendorOutage) faults.push({ fault: `vendor outage (${config.vendorOutage.mode}, ${config.vendorOutage.seconds} s)`, injected: done['vendor-outage'], survived: survived(allOk, 'resumed by itself') });
+    if (config.emulatorRestarts > 0) faults.push({ fault: 'emulator process restart (state file kept)', injected: done['emulator-restart'], survived: survived(allOk, 'connections reset mid-call') });
+    if (config.temporalOutageS > 0) faults.push({ fault: `Temporal dev server down ${config.temporalOutageS} s (same SQLite file)`, injected: done['temporal-outage'], survived: survived(allOk, `${stack.workerCrashes} worker exit(s) during it`) });
+    return {
+      config,
+      variant: variantName(config),
+      finishedAt: new Date().toISOString(),
+      wallS,
+      vendorCalls: { total: totalCalls, perInstance: totalCalls / targets.length, byAction },
+      reasons: reasonCounts(result?.rows ?? []),
+      failedTaskCodes: recoverTasks.filter((t) => t.status === 'Failed').reduce<Record<string, number>>((n, t) => ({ ...n, [t.errorCode ?? '?']: (n[t.errorCode ?? '?'] ?? 0) + 1 }), {}),
+      outcome: result?.outcome,
+      counts: c,
+      faults,
+      invariants,
+      events,
+      ok: allOk,
+    };
   } catch (err) {
     note(`harness error: ${err instanceof Error ? err.message : String(err)}; worker output: ${stack.workerOutput().slice(-1500)}`);
     throw err;
   } finally {
+    timers.abort();
+    await waitingForResult; // the cancelled long poll has ended before its connection closes
     await stack.close();
   }
 }
@@ -317,10 +439,18 @@ export function chaosMarkdown(r: ChaosReport): string {
   const t = chaosTables(r);
   const c = r.config;
   return [
-    `## Chaos, ${c.instances} instances (${new Date().toISOString()}): ${r.ok ? 'all invariants held' : 'VIOLATIONS'}`,
+    `## Chaos ${r.variant}, ${c.instances} instances (${r.finishedAt}): ${r.ok ? 'all invariants held' : 'VIOLATIONS'}`,
     '',
-    `Configuration: ${c.instances} targets (${c.targetsPerBackup} per backup, ${Math.round(c.occupiedFraction * 100)}% already holding the app with their own data), ${c.workerKills} worker SIGKILLs, ${c.temporalRestarts} dev-server restart(s); emulator throttling ${c.throttleRate * 100}%, 5xx ${c.serverErrorRate * 100}%, retryable task failures ${c.taskFailureRate * 100}%, corruption ${c.corruptionRate * 100}%; timeScale ${c.timeScale}; seed ${c.seed}. Wall time ${r.wallS.toFixed(1)} s; outcome ${r.outcome ?? 'none'}${r.counts ? ` (${r.counts.verified} verified, ${r.counts.failed} failed, ${r.counts.skipped} skipped, ${r.counts.cancelled} cancelled)` : ''}.`,
+    `Command: \`${chaosCommand(c)}\``,
     '',
+    `Configuration: ${variantDetails(c)}; ${c.instances} targets (${c.targetsPerBackup} per backup, ${Math.round(c.occupiedFraction * 100)}% already holding the app with their own data), ${c.workerKills} worker SIGKILLs, ${c.temporalRestarts} dev-server restart(s); emulator throttling ${c.throttleRate * 100}%, 5xx ${c.serverErrorRate * 100}%, retryable task failures ${c.taskFailureRate * 100}%, corruption ${c.corruptionRate * 100}%; timeScale ${c.timeScale}; seed ${c.seed}. Wall time ${r.wallS.toFixed(1)} s; outcome ${r.outcome ?? 'none'}${r.counts ? ` (${r.counts.verified} verified, ${r.counts.failed} failed, ${r.counts.skipped} skipped, ${r.counts.cancelled} cancelled)` : ''}. Vendor calls: ${r.vendorCalls.total} (${r.vendorCalls.perInstance.toFixed(2)} per target; ${Object.entries(r.vendorCalls.byAction).sort().map(([a, n]) => `${a} ${n}`).join(', ')}).`,
+    '',
+    ...(r.reasons && Object.keys(r.reasons).length > 0
+      ? ['Targets that did not verify:', '', table(['status: reason', 'targets'], Object.entries(r.reasons).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k.replace(/\|/g, '\\|'), n])), '']
+      : []),
+    ...(r.failedTaskCodes && Object.keys(r.failedTaskCodes).length > 0
+      ? [`Failed recovery tasks by vendor code: ${Object.entries(r.failedTaskCodes).map(([code, n]) => `${code} ${n}`).join(', ')}.`, '']
+      : []),
     table(...t.faults),
     '',
     table(...t.invariants),
@@ -329,6 +459,52 @@ export function chaosMarkdown(r: ChaosReport): string {
     '',
     ...r.events.map((e) => `- ${e}`),
   ].join('\n');
+}
+
+/** BENCHMARKS.md section of a run: one per variant and size (the baseline keeps its old name). */
+export function chaosSection(r: ChaosReport): string {
+  // Section names are word characters, dots and dashes (bench/report.ts); combined variants join with '+'.
+  return r.variant === 'baseline' ? `chaos-${r.config.instances}` : `chaos-${r.variant.replace(/\+/g, '.')}-${r.config.instances}`;
+}
+
+function reasonCounts(rows: MigrationRow[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const row of rows) {
+    if (row.status === 'verified') continue;
+    const key = `${row.status}: ${(row.reason ?? 'no reason').replace(/acp-[\w-]+/g, '<instance>').replace(/\b(?:bf|task|t)-[\w-]+/g, '<id>').slice(0, 200)}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function variantDetails(c: ChaosConfig): string {
+  return [
+    `dialect ${c.dialect}${c.dialect === 'unfamiliar' ? ` (dialect seed ${c.seed})` : ''}`,
+    c.vendorOutage ? `vendor outage ${c.vendorOutage.mode} for ${c.vendorOutage.seconds} s` : '',
+    c.emulatorRestarts > 0 ? `${c.emulatorRestarts} emulator restart(s) with --state-file` : '',
+    c.temporalOutageS > 0 ? `Temporal dev server down ${c.temporalOutageS} s` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** The `npm run chaos` command line that reproduces a configuration. */
+export function chaosCommand(c: ChaosConfig): string {
+  const d = DEFAULT_CHAOS;
+  const flags = [
+    `--instances ${c.instances}`,
+    c.targetsPerBackup !== d.targetsPerBackup ? `--targets-per-backup ${c.targetsPerBackup}` : '',
+    c.workerKills !== d.workerKills ? `--kills ${c.workerKills}` : '',
+    c.temporalRestarts !== d.temporalRestarts ? `--restarts ${c.temporalRestarts}` : '',
+    c.timeScale !== d.timeScale ? `--time-scale ${c.timeScale}` : '',
+    c.seed !== d.seed ? `--seed ${c.seed}` : '',
+    c.timeoutS !== d.timeoutS ? `--timeout ${c.timeoutS}` : '',
+    c.dialect !== d.dialect ? `--dialect ${c.dialect}` : '',
+    c.vendorOutage ? `--vendor-outage ${c.vendorOutage.mode} --outage-s ${c.vendorOutage.seconds}` : '',
+    c.emulatorRestarts > 0 ? (c.emulatorRestarts === 1 ? '--emulator-restart' : `--emulator-restart ${c.emulatorRestarts}`) : '',
+    c.temporalOutageS > 0 ? `--temporal-outage ${c.temporalOutageS}` : '',
+  ].filter(Boolean);
+  return `npm run chaos -- ${flags.join(' ')}`;
 }
 
 // ---- command line ---------------------------------------------------------------------------------
@@ -348,12 +524,20 @@ export function parseChaosArgs(argv: string[]): ChaosConfig & { write: boolean }
     .option('--kills <n>', 'worker SIGKILLs', num('--kills', 0, 20), d.workerKills)
     .option('--restarts <n>', 'Temporal dev-server restarts', num('--restarts', 0, 5), d.temporalRestarts)
     .option('--time-scale <x>', 'emulator real ms per emulated ms', num('--time-scale', 0.0001, 10), d.timeScale)
-    .option('--seed <n>', 'seed of faults and of the disruption schedule', num('--seed', 0, 2 ** 31), d.seed)
+    .option('--seed <n>', 'seed of faults, of the disruption schedule and of the dialect', num('--seed', 0, 2 ** 31), d.seed)
     .option('--timeout <s>', 'give up after this many seconds', num('--timeout', 10, 7200), d.timeoutS)
+    .addOption(new Option('--dialect <dialect>', "the emulator's dialect: its error codes, statuses and state machine").choices(['familiar', 'unfamiliar']).default(d.dialect))
+    .addOption(new Option('--vendor-outage [mode]', 'once mid-run, every vendor call fails: 5xx (HTTP 503) or refuse (connection refused)').choices(['5xx', 'refuse']).preset('5xx'))
+    .option('--outage-s <s>', 'length of the vendor outage (default: seeded, 60-120)', num('--outage-s', 1, 3600))
+    .option('--emulator-restart [n]', 'restart the emulator process n times (default 1), its state kept in a state file', num('--emulator-restart', 1, 5))
+    .option('--temporal-outage [s]', 'stop the Temporal dev server for s seconds (default 60), then start it on the same SQLite file', num('--temporal-outage', 1, 3600))
     .option('--no-write', 'do not touch BENCHMARKS.md')
     .exitOverride()
     .parse(argv, { from: 'user' })
     .opts<Record<string, unknown>>();
+  const seed = o.seed as number;
+  const outageMode = o.vendorOutage as '5xx' | 'refuse' | undefined;
+  const flagCount = (value: unknown, whenBare: number): number => (value === undefined ? 0 : value === true ? whenBare : (value as number));
   return {
     ...d,
     instances: o.instances as number,
@@ -361,27 +545,28 @@ export function parseChaosArgs(argv: string[]): ChaosConfig & { write: boolean }
     workerKills: o.kills as number,
     temporalRestarts: o.restarts as number,
     timeScale: o.timeScale as number,
-    seed: o.seed as number,
+    seed,
     timeoutS: o.timeout as number,
+    dialect: o.dialect as ChaosConfig['dialect'],
+    // 60-120 s, chosen by the seed so a run can be replayed.
+    ...(outageMode ? { vendorOutage: { mode: outageMode, seconds: (o.outageS as number | undefined) ?? 60 + Math.floor(rng(seed ^ 0x5eed)() * 61) } } : {}),
+    emulatorRestarts: flagCount(o.emulatorRestart, 1),
+    temporalOutageS: flagCount(o.temporalOutage, 60),
     write: o.write as boolean,
   };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { write, ...config } = parseChaosArgs(process.argv.slice(2));
   const report = await runChaos(config);
   const t = chaosTables(report);
+  console.log(`chaos ${report.variant}: ${report.ok ? 'all invariants held' : 'INVARIANT VIOLATIONS'}`);
   console.log(textTable(...t.faults));
   console.log();
   console.log(textTable(...t.invariants));
   console.log(JSON.stringify(report));
-  if (write) writeSection(`chaos-${config.instances}`, chaosMarkdown(report));
-  process.exitCode = report.ok ? 0 : 1;
+  if (write) writeSection(chaosSection(report), chaosMarkdown(report));
+  return report.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  });
-}
+if (require.main === module) runHarness(main);

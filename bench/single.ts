@@ -218,10 +218,12 @@ export function parseSingleArgs(argv: string[]): SingleConfig & { write: boolean
   };
 }
 
-export async function singleMain(argv: string[]): Promise<void> {
+/** Exit code: 0 when every recovery verified its instance. */
+export async function singleMain(argv: string[]): Promise<number> {
   const { write, ...config } = parseSingleArgs(argv);
   const result = await runSingle(config);
   console.log(singleMarkdown(result));
   console.log(JSON.stringify(result));
   if (write) writeSection('single-recovery', singleMarkdown(result));
+  return result.runs.every((r) => r.outcome === '1/1 verified') ? 0 : 1;
 }

@@ -139,6 +139,10 @@ export interface StackOptions {
   temporalExtraArgs?: string[];
   /** Worker program and arguments (default `worker/main.ts`; `client/cli/main.ts worker` adds logging and webhooks). */
   workerCommand?: [script: string, ...args: string[]];
+  /** Emulator start flags: its dialect (seeded), and a state file that survives a restart of its process. */
+  emulator?: { dialect?: 'familiar' | 'unfamiliar'; dialectSeed?: number; keepStateAcrossRestarts?: boolean };
+  /** Restart the worker whenever it exits on its own, as a process manager would (default on). */
+  superviseWorker?: boolean;
   /** Keep the temp dir (SQLite file, logs) for inspection. */
   keepDir?: boolean;
   log?: (line: string) => void;
@@ -164,8 +168,13 @@ export class BenchStack {
   worker?: ChildProcess;
   workerOutput: () => string = () => '';
   workerStarts = 0;
+  /** Times the worker exited by itself (not stopped or killed by the harness) and was started again. */
+  workerCrashes = 0;
   temporalStarts = 0;
+  emulatorStarts = 0;
+  emulatorPort = 0;
   private sampler?: NodeJS.Timeout;
+  private closing = false;
 
   constructor(readonly options: StackOptions) {
     this.dir = mkdtempSync(join(tmpdir(), 'cpr-bench-'));
@@ -201,7 +210,7 @@ export class BenchStack {
    * both built here in their own processes so neither tsc nor webpack counts in the worker's RSS.
    */
   private async bundleWorkflows(): Promise<void> {
-    await runToCompletion('tsc build', spawnTs(require.resolve('typescript/lib/tsc.js'), ['-p', 'tsconfig.build.json', '--outDir', this.buildDir], process.env));
+    await runToCompletion('tsc build', spawnTs(require.resolve('typescript/lib/tsc.js'), ['-p', 'tsconfig.build.json', '--outDir', this.buildDir, '--incremental', '--tsBuildInfoFile', join(this.buildDir, '.tsbuildinfo')], process.env));
     await runToCompletion('workflow bundling', spawnTs('scripts/bundle-workflows.ts', [this.bundleFile], process.env));
   }
 
@@ -238,8 +247,14 @@ export class BenchStack {
     await this.startTemporal();
   }
 
+  get emulatorStateFile(): string {
+    return join(this.dir, 'emulator-state.json');
+  }
+
   private async startEmulator(): Promise<void> {
-    const port = await freePort();
+    this.emulatorPort ||= await freePort();
+    const port = this.emulatorPort;
+    const emulator = this.options.emulator ?? {};
     const args = [
       '--port', String(port),
       '--seed', 'demo',
@@ -247,17 +262,49 @@ export class BenchStack {
       '--qps', String(this.options.qps),
       '--access-key-id', this.accessKeyId,
       '--access-key-secret', this.accessKeySecret,
+      ...(emulator.dialect ? ['--dialect', emulator.dialect] : []),
+      ...(emulator.dialectSeed !== undefined ? ['--dialect-seed', String(emulator.dialectSeed)] : []),
+      ...(emulator.keepStateAcrossRestarts ? ['--state-file', this.emulatorStateFile] : []),
     ];
     const child = spawnTs('emulator/main.ts', args, process.env);
     const output = tail(child);
     await waitFor('emulator', () => isListening('127.0.0.1', port), child, output, 60_000);
     this.emulatorChild = child;
+    this.emulatorStarts++;
     this.emulatorUsage.attach(child.pid);
     this.emulatorUrl = `http://127.0.0.1:${port}`;
     this.emulatorEndpoint = `127.0.0.1:${port}`;
     this.admin = new EmulatorAdmin(this.emulatorUrl);
-    if (this.options.qpsPerAction) await this.admin.patchConfig({ qpsOverrides: this.options.qpsPerAction });
+    if (this.options.qpsPerAction && this.emulatorStarts === 1) await this.admin.patchConfig({ qpsOverrides: this.options.qpsPerAction });
     this.say(`emulator on ${this.emulatorUrl}`);
+  }
+
+  /**
+   * Restarts the emulator process on the same port: SIGTERM (it writes its state file and drops every
+   * open connection, so calls in flight see a reset), down for `downMs`, then started again from the
+   * state file.
+   */
+  async restartEmulator(downMs = 0): Promise<void> {
+    if (!this.options.emulator?.keepStateAcrossRestarts) throw new Error('restartEmulator needs emulator.keepStateAcrossRestarts');
+    await this.stopEmulator();
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    await this.startEmulator();
+  }
+
+  private async stopEmulator(): Promise<void> {
+    const emulator = this.emulatorChild;
+    if (!emulator) return;
+    this.emulatorUsage.detach();
+    emulator.kill('SIGTERM');
+    const timer = setTimeout(() => emulator.kill('SIGKILL'), 5_000);
+    await exited(emulator);
+    clearTimeout(timer);
+    this.emulatorChild = undefined;
+  }
+
+  /** Every vendor call fails (503, or the connection is refused) for `durationMs`; the emulator recovers by itself. */
+  async vendorOutage(durationMs: number, mode: '5xx' | 'refuse'): Promise<void> {
+    await this.admin.startOutage({ durationMs, mode });
   }
 
   /** CPR_VENDOR_QPS text: the worker paces itself with the limits the vendor enforces. */
@@ -299,46 +346,58 @@ export class BenchStack {
     this.workerUsage.markSteady();
     this.workerStarts++;
     this.say(`worker pid ${child.pid} polling`);
+    if (this.options.superviseWorker !== false) child.once('exit', (code, signal) => this.onWorkerExit(child, code, signal));
+  }
+
+  /** A worker that exits without the harness asking (a fatal worker error) is started again, like a process manager would. */
+  private onWorkerExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.worker !== child || this.closing) return; // stopped or killed on purpose
+    this.worker = undefined;
+    this.workerUsage.detach();
+    this.workerCrashes++;
+    this.say(`worker pid ${child.pid} exited by itself (${code ?? signal}): ${this.workerOutput().slice(-600).trim()}; starting it again`);
+    const again = (): void => {
+      if (this.closing) return;
+      this.startWorker().catch((err: unknown) => {
+        this.say(`worker restart failed: ${err instanceof Error ? err.message : String(err)}; retrying in 2 s`);
+        setTimeout(again, 2_000);
+      });
+    };
+    again();
   }
 
   /** SIGKILL: no shutdown hooks, no heartbeats flushed, activities abandoned mid-call. */
   async killWorker(): Promise<void> {
     const child = this.worker;
     if (!child) return;
+    this.worker = undefined;
     this.workerUsage.sample();
     child.kill('SIGKILL');
     await exited(child);
     this.workerUsage.detach();
-    this.worker = undefined;
     this.say(`worker pid ${child.pid} SIGKILLed`);
   }
 
   async stopWorker(): Promise<void> {
     const child = this.worker;
     if (!child) return;
+    this.worker = undefined;
     this.workerUsage.sample();
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited(child);
     clearTimeout(timer);
     this.workerUsage.detach();
-    this.worker = undefined;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.sampler) clearInterval(this.sampler);
     await this.stopWorker().catch(() => undefined);
     await this.connection?.close().catch(() => undefined);
     this.temporalUsage.detach();
     await this.temporal?.stop().catch(() => undefined);
-    const emulator = this.emulatorChild;
-    if (emulator) {
-      this.emulatorUsage.detach();
-      emulator.kill('SIGTERM');
-      const timer = setTimeout(() => emulator.kill('SIGKILL'), 5_000);
-      await exited(emulator);
-      clearTimeout(timer);
-    }
+    await this.stopEmulator().catch(() => undefined);
     if (!this.options.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
