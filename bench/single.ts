@@ -1,6 +1,7 @@
 // `npm run bench -- --single`: one recovery of one instance, start to result, against its lower bound
 // (inventory command + recovery task + verification command), with where the rest of the time went,
 // read from the recovery's history timestamps. Same stack as the bulk bench (bench/stack.ts).
+import { cpus, loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Client } from '@temporalio/client';
 import { startRecovery } from '../client/service/recoveries';
@@ -44,6 +45,8 @@ export interface SingleResult {
   lowerBoundMs: number;
   runs: SingleRun[];
   finishedAt: string;
+  /** 1-minute load average and cores when the runs ended: wall times on a busy machine are pessimistic. */
+  load: { average1m: number; cores: number };
 }
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
@@ -140,7 +143,7 @@ export async function runSingle(config: SingleConfig, log: (line: string) => voi
     await stack.close();
   }
   const lowerBoundMs = (2 * config.commandDurationMs + config.recoverDurationMs) * config.timeScale;
-  return { config, lowerBoundMs, runs, finishedAt: new Date().toISOString() };
+  return { config, lowerBoundMs, runs, finishedAt: new Date().toISOString(), load: { average1m: loadavg()[0] ?? 0, cores: cpus().length } };
 }
 
 export function singleMarkdown(r: SingleResult): string {
@@ -166,7 +169,7 @@ export function singleMarkdown(r: SingleResult): string {
   return [
     `## One recovery of one instance (${r.finishedAt})`,
     '',
-    `Configuration: recovery task ${c.recoverDurationMs} ms and command ${c.commandDurationMs} ms emulated at timeScale ${c.timeScale}; lower bound = command + task + command = ${fmt(r.lowerBoundMs / 1000, 2)} s real; ${c.repeats} recoveries one after another on one worker (the first one in a fresh worker, the later ones after it learned durations).`,
+    `Configuration: recovery task ${c.recoverDurationMs} ms and command ${c.commandDurationMs} ms emulated at timeScale ${c.timeScale}; lower bound = command + task + command = ${fmt(r.lowerBoundMs / 1000, 2)} s real; ${c.repeats} recoveries one after another on one worker (the first one in a fresh worker, the later ones after it learned durations). Machine load average ${fmt(r.load.average1m, 1)} on ${r.load.cores} cores at the end (wall times under load are pessimistic).`,
     '',
     table(
       [
