@@ -62,9 +62,34 @@ export function firstLookDelayMs(p: { now: number; submittedAt: number; expected
   return Math.max(0, p.submittedAt + p.expectedMs - p.now);
 }
 
-/** Process-wide estimates: every poll in this worker learns from, and benefits from, the others. */
-export const recoveryTaskDurations = new DurationEstimate();
-export const commandDurations = new DurationEstimate();
+/**
+ * Estimates per run: the recoveries of one migration restore the same kind of backups, so they learn
+ * from each other; another run (other apps, other sizes) starts cold instead of waiting for durations
+ * that are not its own. Bounded: the least recently used runs are forgotten.
+ */
+export class RunDurations {
+  private readonly byRun = new Map<string, DurationEstimate>();
+
+  constructor(private readonly maxRuns = 256) {}
+
+  of(workflowId: string | undefined): DurationEstimate {
+    const key = runKeyOf(workflowId ?? '');
+    const found = this.byRun.get(key) ?? new DurationEstimate();
+    this.byRun.delete(key);
+    this.byRun.set(key, found);
+    if (this.byRun.size > this.maxRuns) this.byRun.delete(this.byRun.keys().next().value as string);
+    return found;
+  }
+}
+
+/** Children of a bulk migration (`<migrationId>/<chunk>`, workflows/bulk-migration.ts) share their migration's key. */
+export function runKeyOf(workflowId: string): string {
+  const slash = workflowId.lastIndexOf('/');
+  return slash > 0 && /^\d+$/.test(workflowId.slice(slash + 1)) ? workflowId.slice(0, slash) : workflowId;
+}
+
+export const recoveryTaskDurations = new RunDurations();
+export const commandDurations = new RunDurations();
 
 /**
  * The cadence of one watch over a batch of work started at `since` (undefined: unknown, e.g. a retried

@@ -105,7 +105,10 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
   // counted from when this activity was scheduled (right after the batch's last RecoverApp call);
   // a retried activity's tasks may be older, so it looks at once.
   const fresh = activityInfo().attempt === 1 && Object.keys(state.outcomes).length === 0;
-  const cadence = new BatchCadence(recoveryTaskDurations, fresh ? activityInfo().currentAttemptScheduledTimestampMs : undefined);
+  const cadence = new BatchCadence(
+    recoveryTaskDurations.of(workflowIdOf()),
+    fresh ? activityInfo().currentAttemptScheduledTimestampMs : undefined,
+  );
   await sleepWithHeartbeat(cadence.firstLookDelayMs(deps.now()), beat);
 
   for (;;) {

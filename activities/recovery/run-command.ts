@@ -79,8 +79,8 @@ export async function runCommandAndCollect(
   const results = new Map<string, CommandResult>();
   const sentAt = deps.now();
   const deadline = sentAt + timeoutSeconds * 1000 + GRACE_MS;
-  // Cadence (poll-cadence.ts): the first look waits for the learned command duration.
-  const cadence = new BatchCadence(commandDurations, sentAt);
+  // Cadence (poll-cadence.ts): the first look waits for the command duration learned in this run.
+  const cadence = new BatchCadence(commandDurations.of(workflowIdOf()), sentAt);
   await sleepWithHeartbeat(cadence.firstLookDelayMs(sentAt), opts.beat);
   for (;;) {
     const lookAt = deps.now();

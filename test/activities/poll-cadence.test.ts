@@ -1,4 +1,4 @@
-import { BatchCadence, DurationEstimate, firstLookDelayMs } from '../../activities/recovery/poll-cadence';
+import { BatchCadence, DurationEstimate, RunDurations, firstLookDelayMs } from '../../activities/recovery/poll-cadence';
 
 describe('DurationEstimate', () => {
   it('knows nothing until a piece of work was watched to the end', () => {
@@ -67,5 +67,26 @@ describe('BatchCadence', () => {
     expect(retried.firstLookDelayMs(0)).toBe(0);
     retried.looked(50_000, true);
     expect(estimate.expectedMs(0)).toBe(1_000);
+  });
+});
+
+describe('RunDurations', () => {
+  it('lets the children of one migration learn from each other, and nobody else', () => {
+    const runs = new RunDurations();
+    runs.of('migration-a/3').record({ stillRunningMs: 900, doneByMs: 1_100 }, 0);
+    expect(runs.of('migration-a/17').expectedMs(0)).toBe(1_000);
+    expect(runs.of('migration-a').expectedMs(0)).toBe(1_000);
+    expect(runs.of('migration-b/3').expectedMs(0)).toBeUndefined();
+    expect(runs.of('recovery-bf-1-abc').expectedMs(0)).toBeUndefined();
+    expect(runs.of(undefined).expectedMs(0)).toBeUndefined();
+  });
+
+  it('forgets the least recently used runs beyond its bound', () => {
+    const runs = new RunDurations(2);
+    runs.of('a').record({ doneByMs: 100 }, 0);
+    runs.of('b');
+    runs.of('a'); // used again: 'b' is now the oldest
+    runs.of('c');
+    expect(runs.of('a').expectedMs(0)).toBe(95);
   });
 });
