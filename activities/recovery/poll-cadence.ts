@@ -69,8 +69,6 @@ export function firstLookDelayMs(p: { now: number; submittedAt: number; expected
  */
 export class RunDurations {
   private readonly byRun = new Map<string, DurationEstimate>();
-  /** Every run's work together: only ever used to bring a planned look forward (BatchCadence.nextLookDelayMs). */
-  readonly anyRun = new DurationEstimate();
 
   constructor(private readonly maxRuns = 256) {}
 
@@ -105,19 +103,7 @@ export class BatchCadence {
   constructor(
     private readonly estimate: DurationEstimate,
     private readonly since: number | undefined,
-    private readonly hint?: DurationEstimate,
   ) {}
-
-  /**
-   * The caller's next look, brought forward to when this kind of work usually ends in any run. A hint
-   * from other runs can only add a look, never delay one, so a run unlike the others loses no time.
-   */
-  nextLookDelayMs(now: number, plannedMs: number): number {
-    const usual = this.since === undefined ? undefined : this.hint?.expectedMs(now);
-    if (usual === undefined || this.since === undefined) return plannedMs;
-    const untilUsual = this.since + usual - now;
-    return untilUsual > 0 && untilUsual < plannedMs ? untilUsual : plannedMs;
-  }
 
   firstLookDelayMs(now: number): number {
     if (this.since === undefined) return 0;
@@ -128,9 +114,7 @@ export class BatchCadence {
   looked(lookAt: number, allDone: boolean): void {
     if (this.since === undefined || this.learned) return;
     if (allDone) {
-      const observation = { stillRunningMs: this.lastRunningMs, doneByMs: lookAt - this.since };
-      this.estimate.record(observation, lookAt);
-      if (this.hint && this.hint !== this.estimate) this.hint.record(observation, lookAt);
+      this.estimate.record({ stillRunningMs: this.lastRunningMs, doneByMs: lookAt - this.since }, lookAt);
       this.learned = true;
     }
     this.lastRunningMs = lookAt - this.since;

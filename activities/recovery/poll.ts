@@ -194,7 +194,7 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
     if (stillPending.length === 0 || now >= stopAt) break;
     const earliestDeadline = Math.min(...stillPending.map(deadlineOf));
     const wait = Math.max(0, Math.min(state.intervalMs, earliestDeadline - now, stopAt - now));
-    await sleepWithHeartbeat(Math.max(1, throttledThisRound ? wait : cadence.nextLookDelayMs(now, wait)), beat);
+    await sleepWithHeartbeat(Math.max(1, wait), beat);
   }
 
   const outcomes = req.tasks.map(

@@ -90,24 +90,3 @@ describe('RunDurations', () => {
     expect(runs.of('a').expectedMs(0)).toBe(95);
   });
 });
-
-describe('BatchCadence hint from other runs', () => {
-  it('brings a planned look forward to when the work usually ends, and never delays one', () => {
-    const anyRun = new DurationEstimate();
-    anyRun.record({ stillRunningMs: 5_900, doneByMs: 6_100 }, 0); // usually done 6 s after the start
-    const cold = new BatchCadence(new DurationEstimate(), 0, anyRun);
-    expect(cold.firstLookDelayMs(0)).toBe(0); // this run knows nothing itself: looks at once, as before
-    expect(cold.nextLookDelayMs(5_000, 4_500)).toBe(1_000); // planned 9.5 s, brought forward to 6 s
-    expect(cold.nextLookDelayMs(2_000, 3_000)).toBe(3_000); // planned 5 s is before 6 s: kept
-    expect(cold.nextLookDelayMs(7_000, 1_000)).toBe(1_000); // past the usual end: the caller's interval
-  });
-
-  it('teaches the other runs what this run saw', () => {
-    const runs = new RunDurations();
-    const first = new BatchCadence(runs.of('recovery-a'), 0, runs.anyRun);
-    first.looked(5_000, false);
-    first.looked(6_000, true);
-    expect(runs.anyRun.expectedMs(6_000)).toBe(5_500);
-    expect(runs.of('recovery-b').expectedMs(6_000)).toBeUndefined(); // but does not make them wait
-  });
-});
