@@ -400,6 +400,7 @@ export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; 
 }
 
 async function main(): Promise<number> {
+  if (process.argv[2] === '--single') return (await import('./single')).singleMain(process.argv.slice(3));
   const { write, json, note, regions, ...config } = parseBenchArgs(process.argv.slice(2));
   if (regions > 1) {
     const r = await runRegionsBench({ ...config, regions });

@@ -18,6 +18,7 @@ import { activityHeartbeat, sleepWithHeartbeat, workflowIdOf } from '../activity
 import type { RecoveryDeps } from './deps';
 import { failureNeedsObservation, isPermanentTaskFailureCode, judgeTaskFailure } from './observed-state';
 import { readBackupStatus, readInstanceStatuses } from './observe';
+import { BatchCadence, recoveryTaskDurations } from './poll-cadence';
 
 /** The code-only verdict (the common case); codes the product does not know are judged from state in pollTasks. */
 export function isRetryableFailure(code: string | undefined): boolean {
@@ -138,10 +139,20 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
     },
   };
   let failedRounds = 0;
+  // Cadence (poll-cadence.ts): the first look waits for the learned time until a batch is all done,
+  // counted from when this activity was scheduled (right after the batch's last RecoverApp call);
+  // a retried activity's tasks may be older, so it looks at once.
+  const fresh = activityInfo().attempt === 1 && Object.keys(state.outcomes).length === 0;
+  const cadence = new BatchCadence(
+    recoveryTaskDurations.of(workflowIdOf()),
+    fresh ? activityInfo().currentAttemptScheduledTimestampMs : undefined,
+  );
+  await sleepWithHeartbeat(cadence.firstLookDelayMs(deps.now()), beat);
 
   for (;;) {
     const pending = [...refs.values()].filter((t) => !isTerminal(state.outcomes[t.taskId]));
     if (pending.length === 0) break;
+    const lookAt = deps.now();
 
     let changed = false;
     let throttledThisRound = false;
@@ -198,6 +209,11 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
         }
       }
     }
+    if (!transientError && !throttledThisRound)
+      cadence.looked(
+        lookAt,
+        [...refs.values()].every((t) => isTerminal(state.outcomes[t.taskId])),
+      );
     failedRounds = transientError ? failedRounds + 1 : 0;
     if (failedRounds >= MAX_FAILED_ROUNDS) {
       beat();

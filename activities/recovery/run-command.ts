@@ -7,6 +7,7 @@ import { FailureType } from '../../workflows/failures';
 import { sleepWithHeartbeat, workflowIdOf } from '../activity-context';
 import { withThrottleRetry } from '../vendor-calls';
 import type { RecoveryDeps } from './deps';
+import { BatchCadence, commandDurations } from './poll-cadence';
 
 export type CommandStatus = 'SUCCESS' | 'FAILED' | 'TIMEOUT';
 
@@ -76,8 +77,13 @@ export async function runCommandAndCollect(
   opts.beat();
 
   const results = new Map<string, CommandResult>();
-  const deadline = deps.now() + timeoutSeconds * 1000 + GRACE_MS;
+  const sentAt = deps.now();
+  const deadline = sentAt + timeoutSeconds * 1000 + GRACE_MS;
+  // Cadence (poll-cadence.ts): the first look waits for the command duration learned in this run.
+  const cadence = new BatchCadence(commandDurations.of(workflowIdOf()), sentAt);
+  await sleepWithHeartbeat(cadence.firstLookDelayMs(sentAt), opts.beat);
   for (;;) {
+    const lookAt = deps.now();
     const waiting = instanceIds.filter((id) => !results.has(id));
     const reply = await withThrottleRetry(
       deps,
@@ -93,6 +99,7 @@ export async function runCommandAndCollect(
       }
     }
     opts.beat();
+    cadence.looked(lookAt, results.size === instanceIds.length);
     if (results.size === instanceIds.length) return results;
     if (deps.now() >= deadline) {
       for (const id of instanceIds) {

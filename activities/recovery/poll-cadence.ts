@@ -1,0 +1,122 @@
+// When to look at vendor work again. Recovery tasks and commands of one fleet take about the same time
+// each, so looking before that time has passed only spends vendor calls (DescribeTasks,
+// DescribeInvocations) that cannot answer "done". This module learns how long the work took in this
+// worker process (from work already watched to the end) and says when the first look is worth making;
+// after that, the callers' adaptive interval takes over. Pure apart from the estimate's own samples.
+
+/** One observation: the work was still running `stillRunningMs` after submission and done by `doneByMs`. */
+export interface DurationObservation {
+  /** Time since submission of the last look that saw it still running; undefined if none did. */
+  stillRunningMs?: number;
+  /** Time since submission of the first look that saw it done. */
+  doneByMs: number;
+}
+
+export interface DurationEstimateOptions {
+  /** Samples kept (the most recent ones). */
+  keep: number;
+  /** Samples older than this are forgotten: another fleet, another backup size. */
+  maxAgeMs: number;
+}
+
+const DEFAULT_OPTIONS: DurationEstimateOptions = { keep: 64, maxAgeMs: 15 * 60_000 };
+
+/**
+ * Without a look that saw the work still running, the true duration lies somewhere below `doneByMs`;
+ * counting it a little shorter lets the estimate come down when the work gets faster.
+ */
+const UNBOUNDED_BELOW_FACTOR = 0.9;
+
+/** Learned duration of one kind of vendor work, from the recent runs of it in this process. */
+export class DurationEstimate {
+  private readonly options: DurationEstimateOptions;
+  private samples: { ms: number; at: number }[] = [];
+
+  constructor(options: Partial<DurationEstimateOptions> = {}) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+  }
+
+  /** Records a watched-to-the-end piece of work: the middle of the interval in which it finished. */
+  record(obs: DurationObservation, at: number): void {
+    if (!Number.isFinite(obs.doneByMs) || obs.doneByMs < 0) return;
+    const lower = obs.stillRunningMs !== undefined ? Math.min(obs.stillRunningMs, obs.doneByMs) : obs.doneByMs * UNBOUNDED_BELOW_FACTOR;
+    this.samples.push({ ms: (lower + obs.doneByMs) / 2, at });
+    if (this.samples.length > this.options.keep) this.samples.splice(0, this.samples.length - this.options.keep);
+  }
+
+  /** The median recent duration, or undefined while nothing recent was watched to the end. */
+  expectedMs(now: number): number | undefined {
+    const recent = this.samples.filter((s) => now - s.at <= this.options.maxAgeMs).map((s) => s.ms);
+    if (recent.length === 0) return undefined;
+    recent.sort((a, b) => a - b);
+    return recent[Math.floor((recent.length - 1) / 2)];
+  }
+}
+
+/**
+ * Delay before the first look at work submitted at `submittedAt`: until its expected finish if one is
+ * known, else `coldMs` (what the caller did before it learned anything).
+ */
+export function firstLookDelayMs(p: { now: number; submittedAt: number; expectedMs: number | undefined; coldMs: number }): number {
+  if (p.expectedMs === undefined) return Math.max(0, p.coldMs);
+  return Math.max(0, p.submittedAt + p.expectedMs - p.now);
+}
+
+/**
+ * Estimates per run: the recoveries of one migration restore the same kind of backups, so they learn
+ * from each other; another run (other apps, other sizes) starts cold instead of waiting for durations
+ * that are not its own. Bounded: the least recently used runs are forgotten.
+ */
+export class RunDurations {
+  private readonly byRun = new Map<string, DurationEstimate>();
+
+  constructor(private readonly maxRuns = 256) {}
+
+  of(workflowId: string | undefined): DurationEstimate {
+    const key = runKeyOf(workflowId ?? '');
+    const found = this.byRun.get(key) ?? new DurationEstimate();
+    this.byRun.delete(key);
+    this.byRun.set(key, found);
+    if (this.byRun.size > this.maxRuns) this.byRun.delete(this.byRun.keys().next().value as string);
+    return found;
+  }
+}
+
+/** Children of a bulk migration (`<migrationId>/<chunk>`, workflows/bulk-migration.ts) share their migration's key. */
+export function runKeyOf(workflowId: string): string {
+  const slash = workflowId.lastIndexOf('/');
+  return slash > 0 && /^\d+$/.test(workflowId.slice(slash + 1)) ? workflowId.slice(0, slash) : workflowId;
+}
+
+export const recoveryTaskDurations = new RunDurations();
+export const commandDurations = new RunDurations();
+
+/**
+ * The cadence of one watch over a batch of work started at `since` (undefined: unknown, e.g. a retried
+ * activity, so no waiting and no learning): how long to wait before the first look, and what each
+ * look teaches the estimate. The batch counts as done when every piece of it is.
+ */
+export class BatchCadence {
+  private lastRunningMs: number | undefined;
+  private learned = false;
+
+  constructor(
+    private readonly estimate: DurationEstimate,
+    private readonly since: number | undefined,
+  ) {}
+
+  firstLookDelayMs(now: number): number {
+    if (this.since === undefined) return 0;
+    return firstLookDelayMs({ now, submittedAt: this.since, expectedMs: this.estimate.expectedMs(now), coldMs: 0 });
+  }
+
+  /** After a look that got an answer (not throttled, no error). */
+  looked(lookAt: number, allDone: boolean): void {
+    if (this.since === undefined || this.learned) return;
+    if (allDone) {
+      this.estimate.record({ stillRunningMs: this.lastRunningMs, doneByMs: lookAt - this.since }, lookAt);
+      this.learned = true;
+    }
+    this.lastRunningMs = lookAt - this.since;
+  }
+}
