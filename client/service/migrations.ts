@@ -59,7 +59,7 @@ export interface MigrationView {
 }
 
 /** Validates a raw plan (InvalidInputError naming field and rule) and starts the migration. */
-export function startMigration(client: Client, rawPlan: unknown, options: StartMigrationOptions = {}): Promise<StartedMigration> {
+export async function startMigration(client: Client, rawPlan: unknown, options: StartMigrationOptions = {}): Promise<StartedMigration> {
   return startValidatedMigration(client, validateMigrationPlan(rawPlan), options);
 }
 
