@@ -58,9 +58,9 @@ describe('Worker Deployment configuration', () => {
 });
 
 describe('versioning behaviour of the workflows', () => {
-  it('declares one for every workflow the worker runs: runs PINNED, the long-lived lease registry AUTO_UPGRADE', () => {
+  it('declares one for every workflow the worker runs: runs PINNED, the long-lived lease registry and vendor budget AUTO_UPGRADE', () => {
     expect(Object.keys(WORKFLOW_VERSIONING).sort()).toEqual(Object.keys(workflows).sort());
-    expect(WORKFLOW_VERSIONING).toEqual({ recoverApp: 'PINNED', recoveryDryRun: 'PINNED', bulkMigration: 'PINNED', leaseRegistry: 'AUTO_UPGRADE' });
+    expect(WORKFLOW_VERSIONING).toEqual({ recoverApp: 'PINNED', recoveryDryRun: 'PINNED', bulkMigration: 'PINNED', leaseRegistry: 'AUTO_UPGRADE', vendorBudget: 'AUTO_UPGRADE' });
     for (const fn of Object.values(workflows)) expect(typeof (fn as { workflowDefinitionOptions?: unknown }).workflowDefinitionOptions).toBe('function');
   });
 });
