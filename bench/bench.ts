@@ -4,7 +4,7 @@
 // table and as JSON, and rewrites this configuration's section of BENCHMARKS.md.
 import { Command, InvalidArgumentError } from 'commander';
 import type { CallLogEntry } from '../emulator/admin-client';
-import type { MigrationPlanInput } from '../workflows/plan';
+import { MAX_MIGRATION_TARGETS, type MigrationPlanInput } from '../workflows/plan';
 import type { MigrationResult } from '../workflows/bulk/types';
 import { startMigration } from '../client/service/migrations';
 import { startStack, type BenchStack } from './stack';
@@ -197,8 +197,15 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
         await stack.addWorker();
       }),
     ];
-    const migration = await startMigration(stack.client, plan, { migrationId: `bench-${config.instances}` });
-    const handle = stack.client.workflow.getHandle(migration.migrationId);
+    // One migration holds at most MAX_MIGRATION_TARGETS (its input is one payload): a larger fleet is
+    // several migrations, as an operator would run it, sharing the configured window.
+    const parts = splitPlan(plan, MAX_MIGRATION_TARGETS);
+    const handles = [];
+    for (const [i, part] of parts.entries()) {
+      const id = parts.length === 1 ? `bench-${config.instances}` : `bench-${config.instances}-part${i + 1}`;
+      const migration = await startMigration(stack.client, part, { migrationId: id });
+      handles.push(stack.client.workflow.getHandle(migration.migrationId));
+    }
     const ticker = setInterval(() => log(`  … ${((Date.now() - started) / 1000).toFixed(0)} s`), 30_000);
     const bound = lowerBound({
       instances: config.instances,
@@ -212,10 +219,10 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     // A run that cannot finish (no worker can run the workflow, a stuck child) must not hang the bench.
     const timeoutS = Math.max(300, 10 * bound.seconds);
     let timer: NodeJS.Timeout | undefined;
-    let result: MigrationResult;
+    let result: Pick<MigrationResult, 'outcome' | 'counts' | 'runs'>;
     try {
       result = await Promise.race([
-        handle.result() as Promise<MigrationResult>,
+        Promise.all(handles.map((h) => h.result() as Promise<MigrationResult>)).then(combineResults),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`migration not finished after ${timeoutS.toFixed(0)} s; worker output:\n${stack.workerOutput().slice(-3000)}`)), timeoutS * 1000);
         }),
@@ -429,3 +436,29 @@ export function benchProblems(r: BenchResult): string[] {
 }
 
 if (require.main === module) runHarness(main);
+
+/** Splits a plan into plans of at most `maxTargets` targets (whole items), sharing the window between them. */
+export function splitPlan(plan: MigrationPlanInput, maxTargets: number): MigrationPlanInput[] {
+  const groups: MigrationPlanInput['items'][] = [[]];
+  let size = 0;
+  for (const item of plan.items) {
+    if (size + item.instanceIds.length > maxTargets && size > 0) {
+      groups.push([]);
+      size = 0;
+    }
+    groups.at(-1)!.push(item);
+    size += item.instanceIds.length;
+  }
+  const window = plan.options?.maxConcurrentChildren;
+  const share = window === undefined ? undefined : Math.max(1, Math.round(window / groups.length));
+  return groups.map((items) => ({ ...plan, items, options: { ...plan.options, ...(share === undefined ? {} : { maxConcurrentChildren: share }) } }));
+}
+
+/** One result over several migrations: counts and runs added up, the outcome of all of them. */
+function combineResults(results: MigrationResult[]): Pick<MigrationResult, 'outcome' | 'counts' | 'runs'> {
+  const counts = { ...results[0]!.counts };
+  for (const r of results.slice(1)) for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += r.counts[k];
+  const outcomes = new Set(results.map((r) => r.outcome));
+  const outcome = outcomes.size === 1 ? results[0]!.outcome : 'partial';
+  return { outcome, counts, runs: results.reduce((n, r) => n + r.runs, 0) };
+}
