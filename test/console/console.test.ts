@@ -59,6 +59,28 @@ async function signIn(page: Page, url: string, who: Person): Promise<void> {
   await page.getByTestId('who').filter({ hasText: who.name }).waitFor();
 }
 
+/**
+ * The approve button of the recovery page. Once in CI (not reproduced since) the page showed no button
+ * for the signed-in approver within 30 s; if it is missing after 20 s the page is read for the failure
+ * message and loaded once more, as an operator would.
+ */
+function approveButton(page: Page): { click(): Promise<void> } {
+  const button = page.getByRole('button', { name: 'Approve release' });
+  return {
+    async click() {
+      try {
+        await button.waitFor({ timeout: 20_000 });
+      } catch {
+        const seen = (await page.locator('main').innerText().catch(() => '(no main)')).slice(0, 2000);
+        process.stderr.write(`console test: no 'Approve release' button after 20 s; the page showed:\n${seen}\n`);
+        await page.reload();
+        await button.waitFor({ timeout: 30_000 });
+      }
+      await button.click();
+    },
+  };
+}
+
 async function signOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('API token').waitFor();
@@ -156,7 +178,8 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
       await signOut(page);
       await signIn(page, api.url, arne);
       await page.goto(`${api.url}/console/#/recoveries/${encodeURIComponent(id)}`);
-      await page.getByRole('button', { name: 'Approve release' }).click();
+      await page.getByTestId('run-status').waitFor();
+      await approveButton(page).click();
       await page.getByRole('button', { name: 'Confirm approve release' }).click();
       await page.getByTestId(`release-${DEMO_BACKUP_1}`).filter({ hasText: 'released, approved by arne' }).waitFor({ timeout: 60_000 });
       await page.getByTestId('run-outcome').waitFor();
