@@ -1,27 +1,13 @@
-import { EmulatorAdmin } from '../../emulator/admin-client';
-import { DEFAULT_CONFIG, DIALECT_PRESETS } from '../../emulator/config';
+import { DIALECT_PRESETS } from '../../emulator/config';
 import { DEMO_BACKUP_1, DEMO_BACKUP_1_PATH, DEMO_STOPPED_TARGET, DEMO_TARGETS, DEMO_OTHER_IMAGE_TARGET } from '../../emulator/demo-seed';
 import { UNFAMILIAR_RECOVERY_FAILURES } from '../../emulator/dialect';
-import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { describeTasksSchema, recoverAppSchema } from './helpers/contract';
 import { signedV3 } from './helpers/raw-request';
 import { waitFor } from '../harness/wait';
-import { vendorClient, type VendorClient } from './helpers/vendor-client';
+import { useEmulatorLab } from './helpers/lab';
+import { vendorClient } from './helpers/vendor-client';
 
-let emulator: RunningEmulator;
-let client: VendorClient;
-let admin: EmulatorAdmin;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, config: { timeScale: 0.001 } });
-  client = vendorClient(emulator);
-  admin = new EmulatorAdmin(emulator.url);
-});
-beforeEach(async () => {
-  await admin.patchConfig({ ...DEFAULT_CONFIG, timeScale: 0.001, qpsPerAction: 0 });
-  await admin.reset('demo');
-});
-afterAll(() => emulator.close());
+const lab = useEmulatorLab();
 
 const recoverQuery = (ids: string[], overrides: Record<string, string> = {}) => ({
   AndroidInstanceIdList: ids,
@@ -48,21 +34,21 @@ const rejections: [string, string, Record<string, unknown>][] = [
 async function rejectionCodes(): Promise<{ code: string; message: string }[]> {
   const out: { code: string; message: string }[] = [];
   for (const [, action, query] of rejections) {
-    const error = await client.fail(action, query);
+    const error = await lab.client.fail(action, query);
     expect(error.statusCode).toBe(400);
     out.push({ code: String(error.code), message: String(error.data?.Message) });
   }
   return out;
 }
 
-const childTask = async (taskId: string) => describeTasksSchema.parse(await client.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
+const childTask = async (taskId: string) => describeTasksSchema.parse(await lab.client.call('DescribeTasks', { TaskIds: [taskId] })).Data[0];
 const untilTerminal = (taskId: string) =>
   waitFor('the task to end', async () => {
     const task = await childTask(taskId);
     return ['Finished', 'Failed'].includes(task.TaskStatus) ? task : undefined;
   }, { timeoutMs: 20_000 });
 const instanceStatus = async (id: string): Promise<string> => {
-  const body = (await client.call('DescribeAndroidInstances', { AndroidInstanceIds: [id] })) as {
+  const body = (await lab.client.call('DescribeAndroidInstances', { AndroidInstanceIds: [id] })) as {
     InstanceModel: { AndroidInstanceStatus: string }[];
   };
   return body.InstanceModel[0].AndroidInstanceStatus;
@@ -73,7 +59,7 @@ describe('unfamiliar error codes', () => {
     const familiar = await rejectionCodes();
     expect(familiar.map((r) => r.code)).toEqual(rejections.map(([code]) => code));
 
-    await admin.patchConfig({ dialect: 'unfamiliar', dialectSeed: 7 });
+    await lab.admin.patchConfig({ dialect: 'unfamiliar', dialectSeed: 7 });
     const unfamiliar = await rejectionCodes();
     unfamiliar.forEach((reply, i) => {
       expect(reply.code).not.toBe(familiar[i].code);
@@ -87,35 +73,35 @@ describe('unfamiliar error codes', () => {
     // Another seed speaks another dialect (for at least one code), and coming back to seed 7 repeats it.
     const others = new Set<string>();
     for (const seed of [1, 2, 3, 4]) {
-      await admin.patchConfig({ dialectSeed: seed });
+      await lab.admin.patchConfig({ dialectSeed: seed });
       others.add(JSON.stringify((await rejectionCodes()).map((r) => r.code)));
     }
     expect(others.size).toBeGreaterThan(1);
-    await admin.patchConfig({ dialectSeed: 7 });
+    await lab.admin.patchConfig({ dialectSeed: 7 });
     expect(await rejectionCodes()).toEqual(unfamiliar);
   });
 
   it('keeps the gateway common codes', async () => {
-    await admin.patchConfig({ dialect: 'unfamiliar', dialectSeed: 7 });
-    const wrongSecret = vendorClient(emulator, { accessKeySecret: 'wrong' });
+    await lab.admin.patchConfig({ dialect: 'unfamiliar', dialectSeed: 7 });
+    const wrongSecret = vendorClient(lab.emulator, { accessKeySecret: 'wrong' });
     expect((await wrongSecret.fail('DescribeTasks')).code).toBe('SignatureDoesNotMatch');
-    expect((await vendorClient(emulator, { accessKeyId: 'nobody' }).fail('DescribeTasks')).code).toBe('InvalidAccessKeyId.NotFound');
-    expect((await client.fail('RecoverApp', { BackupFileId: DEMO_BACKUP_1 })).code).toBe('MissingParameter');
-    await admin.patchConfig({ qpsOverrides: { DescribeTasks: 1 } });
-    await client.call('DescribeTasks');
-    expect((await client.fail('DescribeTasks')).code).toBe('Throttling.User');
-    await admin.patchConfig({ qpsOverrides: {}, serverErrorRate: 1 });
-    expect(['InternalError', 'ServiceUnavailable']).toContain((await client.fail('DescribeTasks')).code);
+    expect((await vendorClient(lab.emulator, { accessKeyId: 'nobody' }).fail('DescribeTasks')).code).toBe('InvalidAccessKeyId.NotFound');
+    expect((await lab.client.fail('RecoverApp', { BackupFileId: DEMO_BACKUP_1 })).code).toBe('MissingParameter');
+    await lab.admin.patchConfig({ qpsOverrides: { DescribeTasks: 1 } });
+    await lab.client.call('DescribeTasks');
+    expect((await lab.client.fail('DescribeTasks')).code).toBe('Throttling.User');
+    await lab.admin.patchConfig({ qpsOverrides: {}, serverErrorRate: 1 });
+    expect(['InternalError', 'ServiceUnavailable']).toContain((await lab.client.fail('DescribeTasks')).code);
   });
 });
 
 describe('the dialect preset', () => {
   it('turns every variant to its unfamiliar side; fields in the same patch win; familiar turns them back', async () => {
-    expect(await admin.patchConfig({ dialect: 'unfamiliar' })).toMatchObject(DIALECT_PRESETS.unfamiliar);
-    const mixed = await admin.patchConfig({ dialect: 'unfamiliar', failedRecoveryInstanceStatus: 'RECOVER_FAILED' });
+    expect(await lab.admin.patchConfig({ dialect: 'unfamiliar' })).toMatchObject(DIALECT_PRESETS.unfamiliar);
+    const mixed = await lab.admin.patchConfig({ dialect: 'unfamiliar', failedRecoveryInstanceStatus: 'RECOVER_FAILED' });
     expect(mixed).toMatchObject({ ...DIALECT_PRESETS.unfamiliar, failedRecoveryInstanceStatus: 'RECOVER_FAILED' });
-    expect(await admin.patchConfig({ dialect: 'familiar' })).toMatchObject(DIALECT_PRESETS.familiar);
-    await expect(admin.patchConfig({ transientInstanceStatus: 'lower case' })).rejects.toThrow(/transientInstanceStatus/);
+    expect(await lab.admin.patchConfig({ dialect: 'familiar' })).toMatchObject(DIALECT_PRESETS.familiar);
+    await expect(lab.admin.patchConfig({ transientInstanceStatus: 'lower case' })).rejects.toThrow(/transientInstanceStatus/);
   });
 });
 
@@ -123,8 +109,8 @@ describe('unfamiliar task failures', () => {
   const familiarTaskCodes = ['RecoverTimeout', 'ImageMismatch', 'CommandFailed', 'CommandTimeout', 'InstanceBusy'];
 
   it('uses unknown codes; permanent ones fail again on retry, transient ones pass', async () => {
-    await admin.patchConfig({ dialect: 'unfamiliar', dialectSeed: 3, taskFailureRate: 1 });
-    const first = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery(DEMO_TARGETS.slice(0, 6))));
+    await lab.admin.patchConfig({ dialect: 'unfamiliar', dialectSeed: 3, taskFailureRate: 1 });
+    const first = recoverAppSchema.parse(await lab.client.call('RecoverApp', recoverQuery(DEMO_TARGETS.slice(0, 6))));
     const failures = await Promise.all(first.Data.map((d) => untilTerminal(d.TaskId)));
     const codes = failures.map((task) => {
       expect(task.TaskStatus).toBe('Failed');
@@ -138,8 +124,8 @@ describe('unfamiliar task failures', () => {
 
     // Failed recovery returns the instance to RUNNING in this dialect, so the retry is accepted.
     for (const id of DEMO_TARGETS.slice(0, 6)) expect(await instanceStatus(id)).toBe('RUNNING');
-    await admin.patchConfig({ taskFailureRate: 0 });
-    const retry = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery(DEMO_TARGETS.slice(0, 6))));
+    await lab.admin.patchConfig({ taskFailureRate: 0 });
+    const retry = recoverAppSchema.parse(await lab.client.call('RecoverApp', recoverQuery(DEMO_TARGETS.slice(0, 6))));
     const retried = await Promise.all(retry.Data.map((d) => untilTerminal(d.TaskId)));
     retried.forEach((task, i) => {
       if (permanence.get(codes[i])) expect([task.TaskStatus, task.ErrorCode]).toEqual(['Failed', codes[i]]);
@@ -148,16 +134,16 @@ describe('unfamiliar task failures', () => {
   });
 
   it('renames the familiar task codes (image mismatch)', async () => {
-    await admin.patchConfig({ dialect: 'unfamiliar' });
-    const body = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery([DEMO_OTHER_IMAGE_TARGET])));
+    await lab.admin.patchConfig({ dialect: 'unfamiliar' });
+    const body = recoverAppSchema.parse(await lab.client.call('RecoverApp', recoverQuery([DEMO_OTHER_IMAGE_TARGET])));
     const task = await untilTerminal(body.Data[0].TaskId);
     expect(task.TaskStatus).toBe('Failed');
     expect(familiarTaskCodes).not.toContain(task.ErrorCode);
   });
 
   it('each variant switches on its own: RECOVER_FAILED stays when only the codes change', async () => {
-    await admin.patchConfig({ unknownTaskFailureCodes: true, taskFailureRate: 1 });
-    const body = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery([DEMO_TARGETS[0]])));
+    await lab.admin.patchConfig({ unknownTaskFailureCodes: true, taskFailureRate: 1 });
+    const body = recoverAppSchema.parse(await lab.client.call('RecoverApp', recoverQuery([DEMO_TARGETS[0]])));
     const task = await untilTerminal(body.Data[0].TaskId);
     expect(familiarTaskCodes).not.toContain(task.ErrorCode);
     expect(await instanceStatus(DEMO_TARGETS[0])).toBe('RECOVER_FAILED');
@@ -166,16 +152,16 @@ describe('unfamiliar task failures', () => {
 
 describe('unfamiliar state machine', () => {
   it('shows an unknown transient instance status, then RECOVERING, and leaves the backup status alone', async () => {
-    await admin.patchConfig({
+    await lab.admin.patchConfig({
       dialect: 'unfamiliar',
       // 5 s of real time: long enough to see both phases on a loaded machine.
       instanceOverrides: { [DEMO_TARGETS[0]]: { recoverDurationMs: 5_000_000 } },
     });
-    const body = recoverAppSchema.parse(await client.call('RecoverApp', recoverQuery([DEMO_TARGETS[0]])));
+    const body = recoverAppSchema.parse(await lab.client.call('RecoverApp', recoverQuery([DEMO_TARGETS[0]])));
     expect(await instanceStatus(DEMO_TARGETS[0])).toBe('RESTORING_APP');
-    expect((await admin.backup(DEMO_BACKUP_1)).status).toBe('AVAILABLE');
+    expect((await lab.admin.backup(DEMO_BACKUP_1)).status).toBe('AVAILABLE');
     await waitFor('the target to be RECOVERING', async () => ((await instanceStatus(DEMO_TARGETS[0])) === 'RECOVERING' ? true : undefined), { timeoutMs: 20_000, everyMs: 50 });
-    expect((await admin.backup(DEMO_BACKUP_1)).status).toBe('AVAILABLE');
+    expect((await lab.admin.backup(DEMO_BACKUP_1)).status).toBe('AVAILABLE');
     expect((await untilTerminal(body.Data[0].TaskId)).TaskStatus).toBe('Finished');
     expect(await instanceStatus(DEMO_TARGETS[0])).toBe('RUNNING');
   });
@@ -185,7 +171,7 @@ describe('Retry-After on throttling', () => {
   const throttledHeaders = async (count: number): Promise<(string | undefined)[]> => {
     const seen: (string | undefined)[] = [];
     while (seen.length < count) {
-      const reply = await signedV3(emulator, 'DescribeTasks', {});
+      const reply = await signedV3(lab.emulator, 'DescribeTasks', {});
       if (reply.status === 200) continue;
       expect(reply.json().Code).toBe('Throttling.User');
       seen.push(reply.headers['retry-after'] as string | undefined);
@@ -198,8 +184,8 @@ describe('Retry-After on throttling', () => {
     ['always', ['1', '1', '1', '1']],
     ['mixed', ['1', undefined, '1', undefined]],
   ] as const)('%s', async (mode, expected) => {
-    await admin.reset('demo');
-    await admin.patchConfig({ qpsOverrides: { DescribeTasks: 0.01 }, throttleRetryAfter: mode });
+    await lab.admin.reset('demo');
+    await lab.admin.patchConfig({ qpsOverrides: { DescribeTasks: 0.01 }, throttleRetryAfter: mode });
     expect(await throttledHeaders(4)).toEqual(expected);
   });
 });

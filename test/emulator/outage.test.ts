@@ -2,29 +2,16 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmulatorAdmin, EmulatorAdminError } from '../../emulator/admin-client';
-import { DEFAULT_CONFIG } from '../../emulator/config';
 import { DEMO_BACKUP_1, DEMO_BACKUP_1_PATH, DEMO_TARGETS } from '../../emulator/demo-seed';
-import { startEmulator, type RunningEmulator } from '../../emulator/server';
+import { startEmulator } from '../../emulator/server';
 import { describeTasksSchema, recoverAppSchema } from './helpers/contract';
 import { spawnEmulator, type EmulatorProcess } from './helpers/emulator-process';
 import { rawRequest } from './helpers/raw-request';
 import { waitFor } from '../harness/wait';
-import { vendorClient, type VendorClient } from './helpers/vendor-client';
+import { useEmulatorLab } from './helpers/lab';
+import { vendorClient } from './helpers/vendor-client';
 
-let emulator: RunningEmulator;
-let client: VendorClient;
-let admin: EmulatorAdmin;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, config: { timeScale: 0.001 } });
-  client = vendorClient(emulator);
-  admin = new EmulatorAdmin(emulator.url);
-});
-beforeEach(async () => {
-  await admin.patchConfig({ ...DEFAULT_CONFIG, timeScale: 0.001, qpsPerAction: 0 });
-  await admin.reset('demo');
-});
-afterAll(() => emulator.close());
+const lab = useEmulatorLab();
 
 const recoverQuery = {
   AndroidInstanceIdList: [DEMO_TARGETS[0]],
@@ -35,37 +22,37 @@ const recoverQuery = {
 
 /** Resolves with the network error code of a plain HTTP request, or 'ok' when any HTTP reply came back. */
 const probe = (): Promise<string> =>
-  rawRequest(emulator, { method: 'GET', path: '/__emulator' }).then(
+  rawRequest(lab.emulator, { method: 'GET', path: '/__emulator' }).then(
     () => 'ok',
     (error: NodeJS.ErrnoException) => error.code ?? error.message,
   );
 
 describe('vendor outage, 5xx mode', () => {
   it('fails every API call with 503 ServiceUnavailable, keeps admin up, and ends by itself', async () => {
-    const started = await admin.startOutage({ mode: '5xx', durationMs: 1_500 });
+    const started = await lab.admin.startOutage({ mode: '5xx', durationMs: 1_500 });
     expect(started.outage.mode).toBe('5xx');
-    const error = await client.fail('RecoverApp', recoverQuery);
+    const error = await lab.client.fail('RecoverApp', recoverQuery);
     expect([error.statusCode, error.code]).toEqual([503, 'ServiceUnavailable']);
-    expect((await client.fail('DescribeTasks')).code).toBe('ServiceUnavailable');
+    expect((await lab.client.fail('DescribeTasks')).code).toBe('ServiceUnavailable');
     // Nothing was applied, and the admin API answers throughout.
-    expect((await admin.state()).tasks).toHaveLength(0);
-    const stats = await admin.stats();
+    expect((await lab.admin.state()).tasks).toHaveLength(0);
+    const stats = await lab.admin.stats();
     expect(stats.outage?.mode).toBe('5xx');
     expect(stats.outagesStarted).toBeGreaterThanOrEqual(1);
     expect(stats.callsByAction.DescribeTasks.error).toBe(1);
 
     await waitFor('the API to answer after the outage', () =>
-        client.call('DescribeTasks').then(
+        lab.client.call('DescribeTasks').then(
           () => true,
           () => undefined,
         ), { timeoutMs: 30_000, everyMs: 100 });
-    expect((await admin.outage()).outage).toBeNull();
-    expect((await admin.stats()).outage).toBeNull();
-    await client.call('RecoverApp', recoverQuery);
+    expect((await lab.admin.outage()).outage).toBeNull();
+    expect((await lab.admin.stats()).outage).toBeNull();
+    await lab.client.call('RecoverApp', recoverQuery);
   });
 
   it('rejects a bad outage request, naming the field', async () => {
-    const error = (await admin.startOutage({ mode: 'sideways' as '5xx', durationMs: 10 }).catch((e: unknown) => e)) as EmulatorAdminError;
+    const error = (await lab.admin.startOutage({ mode: 'sideways' as '5xx', durationMs: 10 }).catch((e: unknown) => e)) as EmulatorAdminError;
     expect(error).toBeInstanceOf(EmulatorAdminError);
     expect([error.status, error.message]).toEqual([400, expect.stringContaining('mode')]);
   });
@@ -73,12 +60,12 @@ describe('vendor outage, 5xx mode', () => {
 
 describe('vendor outage, refuse mode', () => {
   it('resets open connections, refuses new ones (admin too), and listens again on the same port after the duration', async () => {
-    await admin.patchConfig({ slowReplyRate: 1, slowReplyMs: 60_000, faultActions: ['DescribeTasks'] });
-    const inFlight = client.fail('DescribeTasks');
+    await lab.admin.patchConfig({ slowReplyRate: 1, slowReplyMs: 60_000, faultActions: ['DescribeTasks'] });
+    const inFlight = lab.client.fail('DescribeTasks');
     // Wait until the slow call has reached the emulator and is being held.
-    await waitFor('one API call in flight', async () => ((await admin.stats()).inFlightApiCalls === 1 ? true : undefined), { timeoutMs: 10_000 });
+    await waitFor('one API call in flight', async () => ((await lab.admin.stats()).inFlightApiCalls === 1 ? true : undefined), { timeoutMs: 10_000 });
 
-    const reply = await admin.startOutage({ mode: 'refuse', durationMs: 2_000 });
+    const reply = await lab.admin.startOutage({ mode: 'refuse', durationMs: 2_000 });
     expect(reply.outage.mode).toBe('refuse');
     const reset = await inFlight;
     expect(reset.statusCode).toBeUndefined();
@@ -87,9 +74,9 @@ describe('vendor outage, refuse mode', () => {
     expect(await waitFor('connections to be refused', async () => ((await probe()) === 'ECONNREFUSED' ? 'refused' : undefined), { timeoutMs: 5_000, everyMs: 20 })).toBe('refused');
     // It comes back by itself, on the same port, with the state kept.
     await waitFor('the API to listen again', async () => ((await probe()) === 'ok' ? true : undefined), { timeoutMs: 30_000, everyMs: 100 });
-    await admin.patchConfig({ slowReplyRate: 0 });
-    await client.call('DescribeTasks');
-    expect((await admin.stats()).outage).toBeNull();
+    await lab.admin.patchConfig({ slowReplyRate: 0 });
+    await lab.client.call('DescribeTasks');
+    expect((await lab.admin.stats()).outage).toBeNull();
   });
 
   it('can be started in-process, and close() during the outage ends cleanly', async () => {
