@@ -2,6 +2,7 @@
 // against a dev server, with the worker in its own process; prints wall time against the vendor's
 // lower bound, vendor calls per instance by action, Temporal history cost, and process usage, as a
 // table and as JSON, and rewrites this configuration's section of BENCHMARKS.md.
+import { benchMigrationOptions } from './plan-options';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CallLogEntry } from '../emulator/admin-client';
 import { MAX_MIGRATION_TARGETS, type MigrationPlanInput } from '../workflows/plan';
@@ -163,18 +164,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     }
     const plan: MigrationPlanInput = {
       items: items.filter((i) => i.instanceIds.length > 0),
-      options: {
-        itemsPerChild: config.itemsPerChild,
-        maxConcurrentChildren: config.window,
-        limits: {
-          recoverChunkSize: config.recoverChunkSize,
-          verifyChunkSize: config.verifyChunkSize,
-          pollChunkSize: config.pollChunkSize,
-          pollIntervalMinMs: config.pollIntervalMinMs,
-          pollIntervalMaxMs: config.pollIntervalMaxMs,
-          taskTimeoutMs: Math.max(60_000, Math.ceil(config.recoverDurationMs * config.timeScale * 20)),
-        },
-      },
+      options: benchMigrationOptions(config),
     };
     for (let i = 1; i < config.workers; i++) await stack.addWorker();
     log(`fleet: ${config.instances} targets on ${backups} backups; ${config.workers} worker(s); starting migration`);

@@ -3,6 +3,7 @@
 // and one worker process serving every region from a CPR_REGIONS_FILE whose account keys come from a
 // credentials-file profile. The stack's own emulator is the worker's default endpoint: it must see no call.
 // Reports per region: calls, throttled share, and wall time against that region's lower bound.
+import { benchMigrationOptions } from './plan-options';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -178,18 +179,7 @@ export async function runRegionsBench(
     try {
       const plan: MigrationPlanInput = {
         items,
-        options: {
-          itemsPerChild: config.itemsPerChild,
-          maxConcurrentChildren: config.window,
-          limits: {
-            recoverChunkSize: config.recoverChunkSize,
-            verifyChunkSize: config.verifyChunkSize,
-            pollChunkSize: config.pollChunkSize,
-            pollIntervalMinMs: config.pollIntervalMinMs,
-            pollIntervalMaxMs: config.pollIntervalMaxMs,
-            taskTimeoutMs: Math.max(60_000, Math.ceil(config.recoverDurationMs * config.timeScale * 20)),
-          },
-        },
+        options: benchMigrationOptions(config),
       };
       const perRegion = names.map((region) => {
         const own = items.filter((i) => i.region === region);
