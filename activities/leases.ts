@@ -1,22 +1,29 @@
 // Lease activities: route lease requests to the registry shard of each instance (starting the shard's
-// registry on first use) and tell the registry which lease holders have stopped running.
-import { activityInfo, getClient } from '@temporalio/activity';
+// registry on first use), batched per shard (lease-batching.ts), and tell the registry which lease
+// holders have stopped running.
+import { getClient } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { mapBounded } from './concurrency';
+import { LeaseBatchQueue } from './lease-batching';
 import { groupBy } from '../workflows/collections';
 import type { LeaseActivities, LeaseActivityRequest } from './recovery/contract';
 import {
   LEASE_REGISTRY_ID_PREFIX,
+  MAX_LEASE_BATCH_INSTANCES,
+  acquireLeaseBatchUpdate,
   acquireLeasesUpdate,
   leaseRegistry,
   leaseRegistryWorkflowId,
   leaseShardOf,
   leasesQuery,
+  releaseLeaseBatchUpdate,
   releaseLeasesUpdate,
+  validateRequest,
   type LeaseRegistryActivities,
   type LeaseRegistryInput,
   type LeaseRequest,
+  type ReleaseLeasesResult,
   type WorkflowsRunning,
 } from '../workflows/lease-registry';
 import { FailureType } from '../workflows/failures';
@@ -45,23 +52,88 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
   const taskQueue = options.registryTaskQueue ?? TASK_QUEUE;
   const client = (): Client => options.client ?? getClient();
 
-  async function updateShards<R>(
-    kind: 'acquire' | 'release',
-    request: LeaseActivityRequest,
-    send: (shard: number, shards: number, req: LeaseRequest, updateId: string | undefined) => Promise<R>,
-  ): Promise<R[]> {
+  const acquireQueues = new Map<string, LeaseBatchQueue<AcquireLeasesResult>>();
+  const releaseQueues = new Map<string, LeaseBatchQueue<ReleaseLeasesResult>>();
+
+  /** One request per shard the instances fall in, each through that shard's queue. */
+  function perShard<R>(request: LeaseActivityRequest, queueOf: (shard: number, shards: number) => LeaseBatchQueue<R>): Promise<R[]> {
     const shards = request.shards ?? LEASE_SHARDS;
-    const byShard = groupByShard(request.instanceIds, shards);
-    const base = updateIdBase(kind);
     return Promise.all(
-      [...byShard].map(async ([shard, instanceIds]) => {
+      [...groupByShard(request.instanceIds, shards)].map(([shard, instanceIds]) => {
+        const shardRequest = { holderWorkflowId: request.holderWorkflowId, instanceIds };
+        // Checked here with the registry's own rule, so a bad request fails alone instead of its batch.
+        validateRequest(shard, shards, shardRequest);
+        return queueOf(shard, shards).submit(shardRequest);
+      }),
+    );
+  }
+
+  function acquireQueue(shard: number, shards: number): LeaseBatchQueue<AcquireLeasesResult> {
+    const key = `${shard}/${shards}`;
+    let queue = acquireQueues.get(key);
+    if (!queue) {
+      queue = new LeaseBatchQueue(
+        (requests) =>
+          sendBatch(shard, requests, (c) =>
+            c.workflow.executeUpdateWithStart(acquireLeaseBatchUpdate, { args: [{ requests }], startWorkflowOperation: startRegistry(shard, shards) }),
+          (c, request) =>
+            c.workflow.executeUpdateWithStart(acquireLeasesUpdate, { args: [request], startWorkflowOperation: startRegistry(shard, shards) }),
+          ),
+        MAX_LEASE_BATCH_INSTANCES,
+      );
+      acquireQueues.set(key, queue);
+    }
+    return queue;
+  }
+
+  // Update-with-start for releases too: releasing on a shard that never started is a cheap no-op, and a
+  // plain update would fail with "not found" after an operator terminated a registry.
+  function releaseQueue(shard: number, shards: number): LeaseBatchQueue<ReleaseLeasesResult> {
+    const key = `${shard}/${shards}`;
+    let queue = releaseQueues.get(key);
+    if (!queue) {
+      queue = new LeaseBatchQueue(
+        (requests) =>
+          sendBatch(shard, requests, (c) =>
+            c.workflow.executeUpdateWithStart(releaseLeaseBatchUpdate, { args: [{ requests }], startWorkflowOperation: startRegistry(shard, shards) }),
+          (c, request) =>
+            c.workflow.executeUpdateWithStart(releaseLeasesUpdate, { args: [request], startWorkflowOperation: startRegistry(shard, shards) }),
+          ),
+        MAX_LEASE_BATCH_INSTANCES,
+      );
+      releaseQueues.set(key, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * One batch update. A refused batch (a registry still on a build without batches during a roll-out,
+   * or a request it refuses) is sent again one request per update, so only a refused request fails.
+   * The call runs under a signal of its own: the batch serves many activities, and the cancellation of
+   * the one whose call started the queue must not abort the others' requests.
+   */
+  async function sendBatch<R>(
+    shard: number,
+    requests: LeaseRequest[],
+    batch: (c: Client) => Promise<R[]>,
+    single: (c: Client, request: LeaseRequest) => Promise<R>,
+  ): Promise<PromiseSettledResult<R>[]> {
+    const c = client();
+    const detached = <T>(fn: () => Promise<T>): Promise<T> => c.withAbortSignal(new AbortController().signal, fn);
+    try {
+      return (await detached(() => batch(c))).map((value) => ({ status: 'fulfilled', value }));
+    } catch (err) {
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+    }
+    return Promise.allSettled(
+      requests.map(async (request) => {
         try {
-          return await send(shard, shards, { holderWorkflowId: request.holderWorkflowId, instanceIds }, base && `${base}/${shard}`);
+          return await detached(() => single(c, request));
         } catch (err) {
           // A validator rejection will not pass on retry; anything else (network, update limits) may.
           if (err instanceof WorkflowUpdateFailedError) {
             throw ApplicationFailure.create({
-              message: `lease ${kind} rejected by shard ${shard}: ${err.cause?.message ?? err.message}`,
+              message: `lease request rejected by shard ${shard}: ${err.cause?.message ?? err.message}`,
               type: FailureType.InvalidLeaseRequest,
               nonRetryable: true,
               cause: err,
@@ -102,27 +174,13 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
 
   return {
     async acquireLeases(req): Promise<AcquireLeasesResult> {
-      const results = await updateShards('acquire', req, (shard, shards, shardReq, updateId) =>
-        client().workflow.executeUpdateWithStart(acquireLeasesUpdate, {
-          args: [shardReq],
-          updateId,
-          startWorkflowOperation: startRegistry(shard, shards),
-        }),
-      );
+      const results = await perShard(req, acquireQueue);
       const granted = new Set(results.flatMap((r) => r.granted));
       return { granted: [...new Set(req.instanceIds)].filter((id) => granted.has(id)), busy: results.flatMap((r) => r.busy) };
     },
 
     async releaseLeases(req): Promise<void> {
-      // Update-with-start here too: releasing on a shard that never started is a cheap no-op, and a plain
-      // update would fail with "not found" after an operator terminated a registry.
-      await updateShards('release', req, (shard, shards, shardReq, updateId) =>
-        client().workflow.executeUpdateWithStart(releaseLeasesUpdate, {
-          args: [shardReq],
-          updateId,
-          startWorkflowOperation: startRegistry(shard, shards),
-        }),
-      );
+      await perShard(req, releaseQueue);
     },
 
     async describeLeases(req): Promise<LeaseHolder[]> {
@@ -156,20 +214,4 @@ function groupByShard(instanceIds: string[], shards: number): Map<number, string
 
 function allShards(shards: number): [number, string[] | undefined][] {
   return Array.from({ length: shards }, (_, shard) => [shard, undefined]);
-}
-
-/**
- * Same ID for every attempt of one activity: if an attempt's update landed but its result was lost, the
- * retry gets that first result back from the server instead of applying the request twice.
- */
-function updateIdBase(kind: string): string | undefined {
-  let info: ReturnType<typeof activityInfo>;
-  try {
-    info = activityInfo();
-  } catch {
-    return undefined; // called directly (CLI, scripts): no retries to deduplicate
-  }
-  const { workflowExecution, activityId } = info;
-  if (!workflowExecution) return undefined;
-  return `${kind}/${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}`;
 }

@@ -53,8 +53,20 @@ export interface LeaseRegistryActivities {
   checkWorkflowsRunning(workflowIds: string[]): Promise<WorkflowsRunning>;
 }
 
+/** Several holders' requests to one shard in one update (activities/lease-batching.ts), answered in order. */
+export interface LeaseBatch {
+  requests: LeaseRequest[];
+}
+export interface ReleaseLeasesResult {
+  released: string[];
+}
+/** Instances one batch may name in all, so a batch stays far below the server's payload limit. */
+export const MAX_LEASE_BATCH_INSTANCES = 5000;
+
 export const acquireLeasesUpdate = defineUpdate<AcquireLeasesResult, [LeaseRequest]>('acquire');
-export const releaseLeasesUpdate = defineUpdate<{ released: string[] }, [LeaseRequest]>('release');
+export const releaseLeasesUpdate = defineUpdate<ReleaseLeasesResult, [LeaseRequest]>('release');
+export const acquireLeaseBatchUpdate = defineUpdate<AcquireLeasesResult[], [LeaseBatch]>('acquireBatch');
+export const releaseLeaseBatchUpdate = defineUpdate<ReleaseLeasesResult[], [LeaseBatch]>('releaseBatch');
 export const leasesQuery = defineQuery<LeaseHolder[], [string[]?]>('leases');
 
 /** FNV-1a (32-bit) of the instance ID: stable across processes and SDK versions, unlike any built-in. */
@@ -81,8 +93,11 @@ function invalid(message: string): never {
   throw ApplicationFailure.create({ message, type: FailureType.InvalidLeaseRequest, nonRetryable: true });
 }
 
-/** Synchronous: the SDK ignores a validator's promise, so an async validator could never reject. */
-function validateRequest(shard: number | undefined, shards: number, request: LeaseRequest | undefined): void {
+/**
+ * Synchronous: the SDK ignores a validator's promise, so an async validator could never reject. Also
+ * called by the lease activities before a request joins a batch, so one bad request never fails others.
+ */
+export function validateRequest(shard: number | undefined, shards: number, request: LeaseRequest | undefined): void {
   if (typeof request !== 'object' || request === null) invalid('lease request must be an object');
   const { holderWorkflowId, instanceIds } = request;
   if (typeof holderWorkflowId !== 'string' || holderWorkflowId.length === 0 || holderWorkflowId.length > 1000) {
@@ -98,6 +113,16 @@ function validateRequest(shard: number | undefined, shards: number, request: Lea
   }
 }
 
+function validateBatch(shard: number | undefined, shards: number, batch: LeaseBatch | undefined): void {
+  if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.requests)) invalid('a lease batch must be an object with a requests array');
+  let instances = 0;
+  for (const request of batch.requests) {
+    validateRequest(shard, shards, request);
+    instances += request.instanceIds.length;
+  }
+  if (instances > MAX_LEASE_BATCH_INSTANCES) invalid(`a lease batch must name at most ${MAX_LEASE_BATCH_INSTANCES} instances in all`);
+}
+
 function toHolder(instanceId: string, entry: LeaseEntry): LeaseHolder {
   return { instanceId, holderWorkflowId: entry.holderWorkflowId, since: entry.since };
 }
@@ -108,78 +133,102 @@ export async function leaseRegistry(input: LeaseRegistryInput = {}): Promise<voi
   const shards = input.shards ?? RUN_SETTINGS_V1.leaseShards;
   let updatesThisRun = 0;
 
+  async function acquire({ holderWorkflowId, instanceIds }: LeaseRequest): Promise<AcquireLeasesResult> {
+    const now = new Date().toISOString();
+    const granted = new Set<string>();
+    const heldByOthers: LeaseHolder[] = [];
+    for (const id of new Set(instanceIds)) {
+      const entry = leases.get(id);
+      if (!entry) leases.set(id, { holderWorkflowId, since: now });
+      if (!entry || entry.holderWorkflowId === holderWorkflowId) granted.add(id);
+      else heldByOthers.push(toHolder(id, entry));
+    }
+    let busy = heldByOthers;
+    if (heldByOthers.length > 0) {
+      // A holder that ended without releasing (terminated, timed out, a parent closed it) would keep
+      // its instances forever; ask the server which holders still run and take over from the rest.
+      const holders = [...new Set(heldByOthers.map((h) => h.holderWorkflowId))];
+      let stopped = new Set<string>();
+      try {
+        stopped = new Set((await checkWorkflowsRunning(holders)).stopped);
+      } catch (err) {
+        log.warn('could not check lease holders; keeping their leases', { holders: holders.length, error: String(err) });
+      }
+      busy = [];
+      const reclaimedAt = new Date().toISOString();
+      for (const held of heldByOthers) {
+        // Re-read: other handlers may have changed this lease while the check ran.
+        const current = leases.get(held.instanceId);
+        if (current && current.holderWorkflowId !== holderWorkflowId) {
+          const stillStale =
+            current.holderWorkflowId === held.holderWorkflowId && current.since === held.since && stopped.has(held.holderWorkflowId);
+          if (!stillStale) {
+            busy.push(toHolder(held.instanceId, current));
+            continue;
+          }
+          log.info('reclaimed lease from a stopped holder', {
+            instanceId: held.instanceId,
+            from: held.holderWorkflowId,
+            to: holderWorkflowId,
+          });
+        }
+        if (current?.holderWorkflowId !== holderWorkflowId) leases.set(held.instanceId, { holderWorkflowId, since: reclaimedAt });
+        granted.add(held.instanceId);
+      }
+    }
+    return { granted: [...new Set(instanceIds)].filter((id) => granted.has(id)), busy };
+  }
+
+  function release({ holderWorkflowId, instanceIds }: LeaseRequest): ReleaseLeasesResult {
+    const released: string[] = [];
+    for (const id of new Set(instanceIds)) {
+      if (leases.get(id)?.holderWorkflowId === holderWorkflowId) {
+        leases.delete(id);
+        released.push(id);
+      }
+    }
+    return { released };
+  }
+
   // Handlers first, before any await, so the update that started this run is never missed.
+  const validator = (request: LeaseRequest): void => validateRequest(input.shard, shards, request);
+  const batchValidator = (batch: LeaseBatch): void => validateBatch(input.shard, shards, batch);
   setHandler(
     acquireLeasesUpdate,
-    async ({ holderWorkflowId, instanceIds }) => {
+    (request) => {
       updatesThisRun++;
-      const now = new Date().toISOString();
-      const granted = new Set<string>();
-      const heldByOthers: LeaseHolder[] = [];
-      for (const id of new Set(instanceIds)) {
-        const entry = leases.get(id);
-        if (!entry) leases.set(id, { holderWorkflowId, since: now });
-        if (!entry || entry.holderWorkflowId === holderWorkflowId) granted.add(id);
-        else heldByOthers.push(toHolder(id, entry));
-      }
-      let busy = heldByOthers;
-      if (heldByOthers.length > 0) {
-        // A holder that ended without releasing (terminated, timed out, a parent closed it) would keep
-        // its instances forever; ask the server which holders still run and take over from the rest.
-        const holders = [...new Set(heldByOthers.map((h) => h.holderWorkflowId))];
-        let stopped = new Set<string>();
-        try {
-          stopped = new Set((await checkWorkflowsRunning(holders)).stopped);
-        } catch (err) {
-          log.warn('could not check lease holders; keeping their leases', { holders: holders.length, error: String(err) });
-        }
-        busy = [];
-        const reclaimedAt = new Date().toISOString();
-        for (const held of heldByOthers) {
-          // Re-read: other handlers may have changed this lease while the check ran.
-          const current = leases.get(held.instanceId);
-          if (current && current.holderWorkflowId !== holderWorkflowId) {
-            const stillStale =
-              current.holderWorkflowId === held.holderWorkflowId && current.since === held.since && stopped.has(held.holderWorkflowId);
-            if (!stillStale) {
-              busy.push(toHolder(held.instanceId, current));
-              continue;
-            }
-            log.info('reclaimed lease from a stopped holder', {
-              instanceId: held.instanceId,
-              from: held.holderWorkflowId,
-              to: holderWorkflowId,
-            });
-          }
-          if (current?.holderWorkflowId !== holderWorkflowId) leases.set(held.instanceId, { holderWorkflowId, since: reclaimedAt });
-          granted.add(held.instanceId);
-        }
-      }
-      return { granted: [...new Set(instanceIds)].filter((id) => granted.has(id)), busy };
+      return acquire(request);
     },
-    {
-      validator: (request) => validateRequest(input.shard, shards, request),
-      description: 'Lease instances to one workflow; reports the holders of busy ones',
-    },
+    { validator, description: 'Lease instances to one workflow; reports the holders of busy ones' },
   );
-
   setHandler(
     releaseLeasesUpdate,
-    ({ holderWorkflowId, instanceIds }) => {
+    (request) => {
       updatesThisRun++;
-      const released: string[] = [];
-      for (const id of new Set(instanceIds)) {
-        if (leases.get(id)?.holderWorkflowId === holderWorkflowId) {
-          leases.delete(id);
-          released.push(id);
-        }
-      }
-      return Promise.resolve({ released });
+      return Promise.resolve(release(request));
     },
-    {
-      validator: (request) => validateRequest(input.shard, shards, request),
-      description: "Release the caller's leases; others' leases are left alone",
+    { validator, description: "Release the caller's leases; others' leases are left alone" },
+  );
+  // One update for the requests of many holders: the lease activities of a worker send what arrived
+  // while the previous update to this shard was in flight (activities/lease-batching.ts), which keeps
+  // a shard's updates in flight to about one per worker, however many recoveries run.
+  setHandler(
+    acquireLeaseBatchUpdate,
+    async ({ requests }) => {
+      updatesThisRun++;
+      const results: AcquireLeasesResult[] = [];
+      for (const request of requests) results.push(await acquire(request));
+      return results;
     },
+    { validator: batchValidator, description: 'acquire for several holders, answered in order' },
+  );
+  setHandler(
+    releaseLeaseBatchUpdate,
+    ({ requests }) => {
+      updatesThisRun++;
+      return Promise.resolve(requests.map(release));
+    },
+    { validator: batchValidator, description: 'release for several holders, answered in order' },
   );
 
   setHandler(leasesQuery, (instanceIds) => {

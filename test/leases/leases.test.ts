@@ -321,7 +321,7 @@ describe('instance leases', () => {
       expect((await historyEvents(registry)).count).toBe(before);
     }));
 
-  it('answers a retried attempt of the acquire activity with the first result instead of applying it again', () =>
+  it('answers a retried attempt of the acquire activity with the same grant (acquire is idempotent per holder)', () =>
     inLeaseWorld(async (world) => {
       const ids = instancesOnOneShard(3);
       // No client passed: the activities use the one from the activity context, as on a real worker.
@@ -335,14 +335,42 @@ describe('instance leases', () => {
 
       const first = await attempt('5', 1).run(acts.acquireLeases, request);
       expect(first).toEqual({ granted: ids, busy: [] });
-      const afterFirst = (await historyEvents(world.registry(ids[0]!))).count;
       expect(await attempt('5', 2).run(acts.acquireLeases, request)).toEqual(first);
-      expect((await historyEvents(world.registry(ids[0]!))).count).toBe(afterFirst);
+      const holders = await world.registry(ids[0]!).query(leasesQuery);
+      expect(holders.map((h) => [h.instanceId, h.holderWorkflowId])).toEqual(ids.map((id) => [id, 'holder-x']));
+      // The retry did not move the lease's start either.
+      expect(new Set(holders.map((h) => h.since)).size).toBe(1);
 
-      // A different activity (the next call of the workflow) is a new request.
       await attempt('6', 1).run(acts.releaseLeases, request);
-      expect((await historyEvents(world.registry(ids[0]!))).count).toBeGreaterThan(afterFirst);
       expect(await world.registry(ids[0]!).query(leasesQuery)).toEqual([]);
+    }));
+
+  it('sends the requests that arrive while an update is in flight as one batch; a refused request fails alone', () =>
+    inLeaseWorld(async (world) => {
+      const ids = instancesOnOneShard(40);
+      const registry = world.registry(ids[0]!);
+      // 20 holders at once, two instances each, all on one shard; and one of them asks for nonsense.
+      const holders = Array.from({ length: 20 }, (_, i) => ({ holderWorkflowId: `holder-${i}`, instanceIds: ids.slice(2 * i, 2 * i + 2) }));
+      const [results, bad] = await Promise.all([
+        Promise.all(holders.map((h) => world.acts.acquireLeases(h))),
+        world.acts.acquireLeases({ holderWorkflowId: '', instanceIds: [ids[0]!] }).then(
+          () => 'granted',
+          (err: unknown) => err,
+        ),
+      ]);
+      results.forEach((r, i) => expect(r).toEqual({ granted: holders[i]!.instanceIds, busy: [] }));
+      expect(bad).toMatchObject({ type: 'InvalidLeaseRequest', nonRetryable: true });
+
+      // Releases go in batches the same way, each holder's own leases only.
+      await Promise.all(holders.slice(0, 10).map((h) => world.acts.releaseLeases(h)));
+      const held = await registry.query(leasesQuery);
+      expect(held.map((h) => h.holderWorkflowId).sort()).toEqual(holders.slice(10).flatMap((h) => [h.holderWorkflowId, h.holderWorkflowId]).sort());
+
+      // Fewer updates than requests: the first went alone, the others waited for it and went together.
+      const events = (await registry.fetchHistory()).events ?? [];
+      const updates = events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+      expect(updates).toBeLessThan(2 * holders.length);
+      expect(updates).toBeLessThanOrEqual(6);
     }));
 
   it('costs a few history events per shard, not per instance (100 instances, acquire + release)', () =>
