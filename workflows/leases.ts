@@ -1,6 +1,6 @@
 // Workflow-side lease helpers: what the recovery workflow calls to lease its targets before RecoverApp
 // and to give them back after verification (also on cancellation and failure).
-import { CancellationScope, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, patched, proxyActivities, proxyLocalActivities, sleep, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { LeaseActivities } from '../activities/recovery/contract';
 import { NON_RETRYABLE_FAILURE_TYPES } from './failures';
 import type { AcquireLeasesResult, LeaseHolder } from './types';
@@ -23,8 +23,8 @@ export interface AcquireTargetLeasesOptions {
 const DEFAULT_RETRY_INTERVAL_MS = 2_000;
 const DEFAULT_MAX_RETRY_INTERVAL_MS = 60_000;
 
-const { acquireLeases } = proxyActivities<LeaseActivities>({
-  // Covers the registry's own stale-holder check inside the update; a retry reuses the update ID.
+/** Covers the registry's own stale-holder check inside the update; a retry reuses the update ID. */
+const acquireOptions = {
   startToCloseTimeout: '45 seconds',
   retry: {
     initialInterval: '500 milliseconds',
@@ -32,18 +32,42 @@ const { acquireLeases } = proxyActivities<LeaseActivities>({
     maximumAttempts: 8,
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
-});
+} satisfies ActivityOptions;
 
-const { releaseLeases } = proxyActivities<LeaseActivities>({
+/** Retry hard: an unreleased lease blocks the instance until this workflow ends and it is reclaimed. */
+const releaseOptions = {
   startToCloseTimeout: '30 seconds',
-  // Retry hard: an unreleased lease blocks the instance until this workflow ends and it is reclaimed.
   retry: {
     initialInterval: '500 milliseconds',
     maximumInterval: '10 seconds',
     maximumAttempts: 30,
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
-});
+} satisfies ActivityOptions;
+
+/**
+ * patched() ID: lease calls run as local activities. A lease call is one short update per registry
+ * shard, so running it inside the workflow task costs one marker event instead of an activity's
+ * scheduled/started/completed events and the workflow task that follows them (docs/design.md, "History
+ * cost"). Runs recorded before it replay with the activities below.
+ */
+export const LEASES_AS_LOCAL_ACTIVITIES = 'leases-as-local-activities';
+
+type LeaseCalls = Pick<LeaseActivities, 'acquireLeases' | 'releaseLeases'>;
+
+const leaseCallsAsActivities: LeaseCalls = {
+  acquireLeases: proxyActivities<LeaseActivities>(acquireOptions).acquireLeases,
+  releaseLeases: proxyActivities<LeaseActivities>(releaseOptions).releaseLeases,
+};
+
+const leaseCallsAsLocalActivities: LeaseCalls = {
+  acquireLeases: proxyLocalActivities<LeaseActivities>(acquireOptions).acquireLeases,
+  releaseLeases: proxyLocalActivities<LeaseActivities>(releaseOptions).releaseLeases,
+};
+
+function leaseCalls(): LeaseCalls {
+  return patched(LEASES_AS_LOCAL_ACTIVITIES) ? leaseCallsAsLocalActivities : leaseCallsAsActivities;
+}
 
 /** The operator-facing line for a busy target; names the holder so they can find and inspect it. */
 export function leaseBusyMessage(holder: LeaseHolder): string {
@@ -67,7 +91,7 @@ export async function acquireTargetLeases(instanceIds: string[], options: Acquir
   let pending = wanted;
   try {
     for (;;) {
-      const result = await acquireLeases({ holderWorkflowId, instanceIds: pending, ...shardsOf(options.shards) });
+      const result = await leaseCalls().acquireLeases({ holderWorkflowId, instanceIds: pending, ...shardsOf(options.shards) });
       for (const id of result.granted) granted.add(id);
       busy = result.busy;
       const remaining = deadline - Date.now();
@@ -98,7 +122,7 @@ export async function releaseTargetLeases(
   if (ids.length === 0) return true;
   return CancellationScope.nonCancellable(async () => {
     try {
-      await releaseLeases({ holderWorkflowId, instanceIds: ids, ...shardsOf(shards) });
+      await leaseCalls().releaseLeases({ holderWorkflowId, instanceIds: ids, ...shardsOf(shards) });
       return true;
     } catch (err) {
       log.error('could not release leases; they are reclaimed once this workflow stops', {

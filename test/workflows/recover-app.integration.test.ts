@@ -41,7 +41,7 @@ describe('recoverApp against the emulator', () => {
   it('restores one backup onto 5 instances, verifies all, deletes the backup', async () => {
     lab = await openLab(temporal);
     const targets = DEMO_TARGETS.slice(0, 5);
-    const result = await recoverOnLab(lab, demoInput(targets), 'emulator-happy-path');
+    const result = await recoverOnLab(lab, demoInput(targets), 'emulator-happy-path.local-leases');
 
     expect(result.outcome).toBe('succeeded');
     expect(result.counts).toMatchObject({ total: 5, verified: 5 });

@@ -62,7 +62,11 @@ describe('recoverApp workflow', () => {
       expect(description.typedSearchAttributes.get(SA_OUTCOME)).toBe('succeeded');
       expect(description.typedSearchAttributes.get(SA_KIND)).toBe('recovery');
       expect(description.typedSearchAttributes.get(SA_PHASE)).toBe('done');
-      await maybeRecordHistory(handle, 'happy-path');
+      await maybeRecordHistory(handle, 'happy-path.local-leases');
+      // Lease calls run as local activities: markers in the history, never scheduled activity tasks.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const activities = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+      expect(activities).toEqual(['preflight', 'submitRecoveries', 'pollTasks', 'verifyTargets', 'releaseBackups']);
       return result;
     });
 

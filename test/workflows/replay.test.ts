@@ -24,6 +24,9 @@ describe('workflow replay', () => {
       'approval',
       'pause-resume',
       'emulator-happy-path',
+      // Lease calls as local activities (patched 'leases-as-local-activities').
+      'happy-path.local-leases',
+      'emulator-happy-path.local-leases',
       'emulator-worker-restart',
     ]) {
       expect(files).toContain(`recover-app.${shape}.json`);
