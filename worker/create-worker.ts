@@ -5,6 +5,7 @@
 // entry points (worker/run.ts).
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { productBundleOptions } from './workflow-bundle';
 import { createActivities, createRateLimiter, type CustomChecks } from '../activities';
 import { createEcpClient, type EcpClient, type EcpConfig } from '../activities/ecp';
 import { createLeaseActivities, type LeaseActivitiesOptions } from '../activities/leases';
@@ -70,7 +71,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   });
   const workflowBundle =
     options.workflowBundle ??
-    (options.workflowBundlePath ? { codePath: options.workflowBundlePath } : await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
+    (options.workflowBundlePath ? { codePath: options.workflowBundlePath } : await bundleWorkflowCode(productBundleOptions()));
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',

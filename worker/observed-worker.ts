@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { NativeConnection, bundleWorkflowCode, type InjectedSinks } from '@temporalio/worker';
 import type { TLSConfig } from '@temporalio/client';
 import { createEcpClient, type EcpConfig } from '../activities/ecp';
+import { productBundleOptions } from './workflow-bundle';
 import type { CustomChecks } from '../activities';
 import { createWebhookActivities, type WebhookConfig } from '../activities/webhooks';
 import { PinoTemporalLogger, activityLogInterceptors, logVendorCall, type PinoLogger } from './logging';
@@ -142,7 +143,7 @@ export async function startObservedWorker(options: ObservedWorkerOptions): Promi
     const workflowBundle = options.workflowBundlePath
       ? { codePath: options.workflowBundlePath }
       : await bundleWorkflowCode({
-          workflowsPath: require.resolve('../workflows'),
+          ...productBundleOptions(),
           ...(tracing ? { workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),
           logger: new PinoTemporalLogger(options.logger.child({ component: 'bundler' }, { level: 'warn' })),
         });

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { join } from 'node:path';
 import { installQuietRuntime } from './quiet-runtime';
+import { productBundleOptions } from '../../worker/workflow-bundle';
 
 export interface TestTemporal {
   address: string;
@@ -37,7 +37,7 @@ let cachedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The product's workflow bundle (workflows/index.ts), built once per test file. */
 export function productWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cachedBundle ??= bundleWorkflowCode({ workflowsPath: join(__dirname, '..', '..', 'workflows', 'index.ts'), logger: quietBundlerLogger });
+  cachedBundle ??= bundleWorkflowCode(productBundleOptions({ logger: quietBundlerLogger }));
   return cachedBundle;
 }
 

@@ -2,6 +2,7 @@
 // deployment, the default build ID, and a versioning behaviour declared for every workflow it runs.
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadWorkerConfig } from '../../worker/config';
+import { productBundleOptions } from '../../worker/workflow-bundle';
 import { defaultBuildId, versionedDeploymentOptions } from '../../worker/deployment';
 import { optionsFromConfig } from '../../worker/observed-worker';
 import * as workflows from '../../workflows';
@@ -51,7 +52,7 @@ describe('Worker Deployment configuration', () => {
   });
 
   it('two bundles of the same workflow code get the same default build ID (no machine-specific paths)', async () => {
-    const bundle = () => bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet });
+    const bundle = () => bundleWorkflowCode(productBundleOptions({ logger: quiet }));
     const [a, b] = await Promise.all([bundle(), bundle()]);
     expect(defaultBuildId(a.code)).toBe(defaultBuildId(b.code));
   }, 120_000);
