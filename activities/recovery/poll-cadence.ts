@@ -27,10 +27,20 @@ const DEFAULT_OPTIONS: DurationEstimateOptions = { keep: 64, maxAgeMs: 15 * 60_0
  */
 const UNBOUNDED_BELOW_FACTOR = 0.9;
 
+/**
+ * The scout (the first batch of a run watched before anything was learned) looks again after this share
+ * of the time its work has run so far, so it sees the end at most that share late. The other batches of
+ * the run keep the caller's adaptive interval and profit from what the scout learns.
+ */
+export const SCOUT_LOOK_SHARE = 0.15;
+/** The scout's shortest pause between looks. */
+export const SCOUT_MIN_INTERVAL_MS = 100;
+
 /** Learned duration of one kind of vendor work, from the recent runs of it in this process. */
 export class DurationEstimate {
   private readonly options: DurationEstimateOptions;
   private samples: { ms: number; at: number }[] = [];
+  private scoutUntil = 0;
 
   constructor(options: Partial<DurationEstimateOptions> = {}) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
@@ -42,6 +52,20 @@ export class DurationEstimate {
     const lower = obs.stillRunningMs !== undefined ? Math.min(obs.stillRunningMs, obs.doneByMs) : obs.doneByMs * UNBOUNDED_BELOW_FACTOR;
     this.samples.push({ ms: (lower + obs.doneByMs) / 2, at });
     if (this.samples.length > this.options.keep) this.samples.splice(0, this.samples.length - this.options.keep);
+  }
+
+  /**
+   * True for the first watch of work with nothing learned yet: it becomes the scout until it has learned
+   * (endScout) or maxAgeMs passed (a scout whose activity died frees the role that way).
+   */
+  claimScout(now: number): boolean {
+    if (this.expectedMs(now) !== undefined || now < this.scoutUntil) return false;
+    this.scoutUntil = now + this.options.maxAgeMs;
+    return true;
+  }
+
+  endScout(): void {
+    this.scoutUntil = 0;
   }
 
   /** The median recent duration, or undefined while nothing recent was watched to the end. */
@@ -99,15 +123,28 @@ export const commandDurations = new RunDurations();
 export class BatchCadence {
   private lastRunningMs: number | undefined;
   private learned = false;
+  private readonly scout: boolean;
 
   constructor(
     private readonly estimate: DurationEstimate,
     private readonly since: number | undefined,
-  ) {}
+    now: number,
+  ) {
+    this.scout = since !== undefined && estimate.claimScout(now);
+  }
 
   firstLookDelayMs(now: number): number {
     if (this.since === undefined) return 0;
     return firstLookDelayMs({ now, submittedAt: this.since, expectedMs: this.estimate.expectedMs(now), coldMs: 0 });
+  }
+
+  /**
+   * The longest pause before the next look this cadence allows (the caller takes the smaller of it and
+   * its own interval): for the scout a share of the time the work has run, otherwise no limit.
+   */
+  nextLookWithinMs(now: number): number {
+    if (!this.scout || this.learned || this.since === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(SCOUT_MIN_INTERVAL_MS, (now - this.since) * SCOUT_LOOK_SHARE);
   }
 
   /** After a look that got an answer (not throttled, no error). */
@@ -116,6 +153,7 @@ export class BatchCadence {
     if (allDone) {
       this.estimate.record({ stillRunningMs: this.lastRunningMs, doneByMs: lookAt - this.since }, lookAt);
       this.learned = true;
+      if (this.scout) this.estimate.endScout();
     }
     this.lastRunningMs = lookAt - this.since;
   }

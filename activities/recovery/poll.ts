@@ -146,6 +146,7 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
   const cadence = new BatchCadence(
     recoveryTaskDurations.of(workflowIdOf()),
     fresh ? activityInfo().currentAttemptScheduledTimestampMs : undefined,
+    deps.now(),
   );
   await sleepWithHeartbeat(cadence.firstLookDelayMs(deps.now()), beat);
 
@@ -244,7 +245,7 @@ export async function pollTasks(deps: RecoveryDeps, req: PollTasksRequest): Prom
     const stillPending = [...refs.values()].filter((t) => !isTerminal(state.outcomes[t.taskId]));
     if (stillPending.length === 0 || now >= stopAt) break;
     const earliestDeadline = Math.min(...stillPending.map(deadlineOf));
-    const wait = Math.max(0, Math.min(state.intervalMs, earliestDeadline - now, stopAt - now));
+    const wait = Math.max(0, Math.min(state.intervalMs, cadence.nextLookWithinMs(now), earliestDeadline - now, stopAt - now));
     await sleepWithHeartbeat(Math.max(1, wait), beat);
   }
 

@@ -80,7 +80,7 @@ export async function runCommandAndCollect(
   const sentAt = deps.now();
   const deadline = sentAt + timeoutSeconds * 1000 + GRACE_MS;
   // Cadence (poll-cadence.ts): the first look waits for the command duration learned in this run.
-  const cadence = new BatchCadence(commandDurations.of(workflowIdOf()), sentAt);
+  const cadence = new BatchCadence(commandDurations.of(workflowIdOf()), sentAt, sentAt);
   await sleepWithHeartbeat(cadence.firstLookDelayMs(sentAt), opts.beat);
   for (;;) {
     const lookAt = deps.now();
@@ -107,6 +107,6 @@ export async function runCommandAndCollect(
       }
       return results;
     }
-    await sleepWithHeartbeat(opts.pollIntervalMs, opts.beat);
+    await sleepWithHeartbeat(Math.min(opts.pollIntervalMs, cadence.nextLookWithinMs(deps.now())), opts.beat);
   }
 }

@@ -1,4 +1,4 @@
-import { BatchCadence, DurationEstimate, RunDurations, firstLookDelayMs } from '../../activities/recovery/poll-cadence';
+import { BatchCadence, DurationEstimate, RunDurations, SCOUT_LOOK_SHARE, SCOUT_MIN_INTERVAL_MS, firstLookDelayMs } from '../../activities/recovery/poll-cadence';
 
 describe('DurationEstimate', () => {
   it('knows nothing until a piece of work was watched to the end', () => {
@@ -48,7 +48,7 @@ describe('firstLookDelayMs', () => {
 describe('BatchCadence', () => {
   it('waits for the learned time, then learns from the look that finds the whole batch done', () => {
     const estimate = new DurationEstimate();
-    const first = new BatchCadence(estimate, 0);
+    const first = new BatchCadence(estimate, 0, 0);
     expect(first.firstLookDelayMs(0)).toBe(0); // nothing learned yet: look at once, as before
     first.looked(0, false);
     first.looked(5_000, false);
@@ -56,17 +56,46 @@ describe('BatchCadence', () => {
     first.looked(9_000, true); // later looks teach nothing more
     expect(estimate.expectedMs(9_000)).toBe(5_500);
 
-    const next = new BatchCadence(estimate, 10_000);
+    const next = new BatchCadence(estimate, 10_000, 10_000);
     expect(next.firstLookDelayMs(10_500)).toBe(5_000); // until 10 s + 5.5 s
   });
 
   it('neither waits nor learns when the start of the batch is unknown (a retried activity)', () => {
     const estimate = new DurationEstimate();
     estimate.record({ stillRunningMs: 900, doneByMs: 1_100 }, 0);
-    const retried = new BatchCadence(estimate, undefined);
+    const retried = new BatchCadence(estimate, undefined, 0);
     expect(retried.firstLookDelayMs(0)).toBe(0);
     retried.looked(50_000, true);
     expect(estimate.expectedMs(0)).toBe(1_000);
+  });
+});
+
+describe('BatchCadence scout', () => {
+  it('lets the first cold batch of a run look again after a share of its running time, and no other batch', () => {
+    const estimate = new DurationEstimate();
+    const scout = new BatchCadence(estimate, 0, 0);
+    const other = new BatchCadence(estimate, 100, 100);
+    expect(scout.nextLookWithinMs(0)).toBe(SCOUT_MIN_INTERVAL_MS);
+    expect(scout.nextLookWithinMs(4_000)).toBe(4_000 * SCOUT_LOOK_SHARE); // seen done at most 15 % late
+    expect(other.nextLookWithinMs(4_000)).toBe(Number.POSITIVE_INFINITY); // keeps the caller's interval
+
+    scout.looked(5_900, false);
+    scout.looked(6_100, true);
+    expect(scout.nextLookWithinMs(7_000)).toBe(Number.POSITIVE_INFINITY); // learned: scouting is over
+    expect(estimate.expectedMs(6_100)).toBe(6_000);
+    // A later batch of the run waits for the learned time instead of scouting.
+    const later = new BatchCadence(estimate, 10_000, 10_000);
+    expect(later.nextLookWithinMs(12_000)).toBe(Number.POSITIVE_INFINITY);
+    expect(later.firstLookDelayMs(10_000)).toBe(6_000);
+  });
+
+  it('does not scout a retried watch, and frees the role of a scout that never learned after maxAgeMs', () => {
+    const estimate = new DurationEstimate({ maxAgeMs: 1_000 });
+    expect(new BatchCadence(estimate, undefined, 0).nextLookWithinMs(500)).toBe(Number.POSITIVE_INFINITY);
+    const lost = new BatchCadence(estimate, 0, 0); // its activity dies without learning
+    expect(lost.nextLookWithinMs(500)).toBe(SCOUT_MIN_INTERVAL_MS);
+    expect(new BatchCadence(estimate, 600, 600).nextLookWithinMs(700)).toBe(Number.POSITIVE_INFINITY);
+    expect(new BatchCadence(estimate, 1_200, 1_200).nextLookWithinMs(1_300)).toBe(SCOUT_MIN_INTERVAL_MS);
   });
 });
 
