@@ -5,7 +5,7 @@
 // is what the kernel charged to each process, not what it says about itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -111,6 +111,13 @@ function tail(child: ChildProcess, keep = 4000): () => string {
   child.stdout?.on('data', add);
   child.stderr?.on('data', add);
   return () => text;
+}
+
+function teeTo(child: ChildProcess, file: string): void {
+  const out = createWriteStream(file, { flags: 'a' });
+  child.stdout?.on('data', (chunk: Buffer) => out.write(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => out.write(chunk));
+  child.once('exit', () => out.end());
 }
 
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
@@ -344,6 +351,8 @@ export class BenchStack {
     const child = spawnTs(script, args, this.workerEnv());
     this.worker = child;
     this.workerOutput = tail(child, 20_000);
+    // Everything the worker printed, for a run that needs more than the last 20 kB to be understood.
+    if (process.env.CPR_BENCH_WORKER_LOG) teeTo(child, process.env.CPR_BENCH_WORKER_LOG);
     this.workerUsage.attach(child.pid);
     await waitFor('worker', () => /cpr worker polling/.test(this.workerOutput()), child, this.workerOutput, 120_000);
     this.workerUsage.markSteady();
