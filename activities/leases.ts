@@ -11,19 +11,18 @@ import type { LeaseActivities, LeaseActivityRequest } from './recovery/contract'
 import {
   LEASE_REGISTRY_ID_PREFIX,
   MAX_LEASE_BATCH_INSTANCES,
-  acquireLeaseBatchUpdate,
   acquireLeasesUpdate,
+  changeLeasesUpdate,
   leaseRegistry,
   leaseRegistryWorkflowId,
   leaseShardOf,
   leasesQuery,
-  releaseLeaseBatchUpdate,
   releaseLeasesUpdate,
   validateRequest,
+  type LeaseChange,
+  type LeaseChangeResult,
   type LeaseRegistryActivities,
   type LeaseRegistryInput,
-  type LeaseRequest,
-  type ReleaseLeasesResult,
   type WorkflowsRunning,
 } from '../workflows/lease-registry';
 import { FailureType } from '../workflows/failures';
@@ -52,88 +51,63 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
   const taskQueue = options.registryTaskQueue ?? TASK_QUEUE;
   const client = (): Client => options.client ?? getClient();
 
-  const acquireQueues = new Map<string, LeaseBatchQueue<AcquireLeasesResult>>();
-  const releaseQueues = new Map<string, LeaseBatchQueue<ReleaseLeasesResult>>();
+  const queues = new Map<string, LeaseBatchQueue>();
 
-  /** One request per shard the instances fall in, each through that shard's queue. */
-  function perShard<R>(request: LeaseActivityRequest, queueOf: (shard: number, shards: number) => LeaseBatchQueue<R>): Promise<R[]> {
+  /** One change per shard the instances fall in, each through that shard's queue. */
+  function perShard(kind: LeaseChange['kind'], request: LeaseActivityRequest): Promise<LeaseChangeResult[]> {
     const shards = request.shards ?? LEASE_SHARDS;
     return Promise.all(
       [...groupByShard(request.instanceIds, shards)].map(([shard, instanceIds]) => {
-        const shardRequest = { holderWorkflowId: request.holderWorkflowId, instanceIds };
+        const change: LeaseChange = { kind, holderWorkflowId: request.holderWorkflowId, instanceIds };
         // Checked here with the registry's own rule, so a bad request fails alone instead of its batch.
-        validateRequest(shard, shards, shardRequest);
-        return queueOf(shard, shards).submit(shardRequest);
+        validateRequest(shard, shards, change);
+        return queueOf(shard, shards).submit(change);
       }),
     );
   }
 
-  function acquireQueue(shard: number, shards: number): LeaseBatchQueue<AcquireLeasesResult> {
-    const key = `${shard}/${shards}`;
-    let queue = acquireQueues.get(key);
-    if (!queue) {
-      queue = new LeaseBatchQueue(
-        (requests) =>
-          sendBatch(shard, requests, (c) =>
-            c.workflow.executeUpdateWithStart(acquireLeaseBatchUpdate, { args: [{ requests }], startWorkflowOperation: startRegistry(shard, shards) }),
-          (c, request) =>
-            c.workflow.executeUpdateWithStart(acquireLeasesUpdate, { args: [request], startWorkflowOperation: startRegistry(shard, shards) }),
-          ),
-        MAX_LEASE_BATCH_INSTANCES,
-      );
-      acquireQueues.set(key, queue);
-    }
-    return queue;
-  }
-
   // Update-with-start for releases too: releasing on a shard that never started is a cheap no-op, and a
   // plain update would fail with "not found" after an operator terminated a registry.
-  function releaseQueue(shard: number, shards: number): LeaseBatchQueue<ReleaseLeasesResult> {
+  function queueOf(shard: number, shards: number): LeaseBatchQueue {
     const key = `${shard}/${shards}`;
-    let queue = releaseQueues.get(key);
+    let queue = queues.get(key);
     if (!queue) {
-      queue = new LeaseBatchQueue(
-        (requests) =>
-          sendBatch(shard, requests, (c) =>
-            c.workflow.executeUpdateWithStart(releaseLeaseBatchUpdate, { args: [{ requests }], startWorkflowOperation: startRegistry(shard, shards) }),
-          (c, request) =>
-            c.workflow.executeUpdateWithStart(releaseLeasesUpdate, { args: [request], startWorkflowOperation: startRegistry(shard, shards) }),
-          ),
-        MAX_LEASE_BATCH_INSTANCES,
-      );
-      releaseQueues.set(key, queue);
+      queue = new LeaseBatchQueue((changes) => sendBatch(shard, shards, changes), MAX_LEASE_BATCH_INSTANCES);
+      queues.set(key, queue);
     }
     return queue;
   }
 
   /**
    * One batch update. A refused batch (a registry still on a build without batches during a roll-out,
-   * or a request it refuses) is sent again one request per update, so only a refused request fails.
-   * The call runs under a signal of its own: the batch serves many activities, and the cancellation of
+   * or a change it refuses) is sent again one request per update, so only a refused one fails. The
+   * calls run under a signal of their own: the batch serves many activities, and the cancellation of
    * the one whose call started the queue must not abort the others' requests.
    */
-  async function sendBatch<R>(
-    shard: number,
-    requests: LeaseRequest[],
-    batch: (c: Client) => Promise<R[]>,
-    single: (c: Client, request: LeaseRequest) => Promise<R>,
-  ): Promise<PromiseSettledResult<R>[]> {
+  async function sendBatch(shard: number, shards: number, changes: LeaseChange[]): Promise<PromiseSettledResult<LeaseChangeResult>[]> {
     const c = client();
     const detached = <T>(fn: () => Promise<T>): Promise<T> => c.withAbortSignal(new AbortController().signal, fn);
     try {
-      return (await detached(() => batch(c))).map((value) => ({ status: 'fulfilled', value }));
+      const results = await detached(() =>
+        c.workflow.executeUpdateWithStart(changeLeasesUpdate, { args: [{ changes }], startWorkflowOperation: startRegistry(shard, shards) }),
+      );
+      return results.map((value) => ({ status: 'fulfilled', value }));
     } catch (err) {
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
     }
     return Promise.allSettled(
-      requests.map(async (request) => {
+      changes.map(async ({ kind, ...request }): Promise<LeaseChangeResult> => {
         try {
-          return await detached(() => single(c, request));
+          return await detached<LeaseChangeResult>(() =>
+            kind === 'acquire'
+              ? c.workflow.executeUpdateWithStart(acquireLeasesUpdate, { args: [request], startWorkflowOperation: startRegistry(shard, shards) })
+              : c.workflow.executeUpdateWithStart(releaseLeasesUpdate, { args: [request], startWorkflowOperation: startRegistry(shard, shards) }),
+          );
         } catch (err) {
           // A validator rejection will not pass on retry; anything else (network, update limits) may.
           if (err instanceof WorkflowUpdateFailedError) {
             throw ApplicationFailure.create({
-              message: `lease request rejected by shard ${shard}: ${err.cause?.message ?? err.message}`,
+              message: `lease ${kind} rejected by shard ${shard}: ${err.cause?.message ?? err.message}`,
               type: FailureType.InvalidLeaseRequest,
               nonRetryable: true,
               cause: err,
@@ -174,13 +148,13 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
 
   return {
     async acquireLeases(req): Promise<AcquireLeasesResult> {
-      const results = await perShard(req, acquireQueue);
+      const results = (await perShard('acquire', req)) as AcquireLeasesResult[];
       const granted = new Set(results.flatMap((r) => r.granted));
       return { granted: [...new Set(req.instanceIds)].filter((id) => granted.has(id)), busy: results.flatMap((r) => r.busy) };
     },
 
     async releaseLeases(req): Promise<void> {
-      await perShard(req, releaseQueue);
+      await perShard('release', req);
     },
 
     async describeLeases(req): Promise<LeaseHolder[]> {

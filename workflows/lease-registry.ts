@@ -53,20 +53,23 @@ export interface LeaseRegistryActivities {
   checkWorkflowsRunning(workflowIds: string[]): Promise<WorkflowsRunning>;
 }
 
-/** Several holders' requests to one shard in one update (activities/lease-batching.ts), answered in order. */
-export interface LeaseBatch {
-  requests: LeaseRequest[];
-}
 export interface ReleaseLeasesResult {
   released: string[];
+}
+
+/** One holder's acquire or release, as part of a batch. */
+export type LeaseChange = LeaseRequest & { kind: 'acquire' | 'release' };
+export type LeaseChangeResult = AcquireLeasesResult | ReleaseLeasesResult;
+/** Several holders' acquires and releases on one shard in one update (activities/lease-batching.ts), applied and answered in order. */
+export interface LeaseBatch {
+  changes: LeaseChange[];
 }
 /** Instances one batch may name in all, so a batch stays far below the server's payload limit. */
 export const MAX_LEASE_BATCH_INSTANCES = 5000;
 
 export const acquireLeasesUpdate = defineUpdate<AcquireLeasesResult, [LeaseRequest]>('acquire');
 export const releaseLeasesUpdate = defineUpdate<ReleaseLeasesResult, [LeaseRequest]>('release');
-export const acquireLeaseBatchUpdate = defineUpdate<AcquireLeasesResult[], [LeaseBatch]>('acquireBatch');
-export const releaseLeaseBatchUpdate = defineUpdate<ReleaseLeasesResult[], [LeaseBatch]>('releaseBatch');
+export const changeLeasesUpdate = defineUpdate<LeaseChangeResult[], [LeaseBatch]>('changeLeases');
 export const leasesQuery = defineQuery<LeaseHolder[], [string[]?]>('leases');
 
 /** FNV-1a (32-bit) of the instance ID: stable across processes and SDK versions, unlike any built-in. */
@@ -114,11 +117,12 @@ export function validateRequest(shard: number | undefined, shards: number, reque
 }
 
 function validateBatch(shard: number | undefined, shards: number, batch: LeaseBatch | undefined): void {
-  if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.requests)) invalid('a lease batch must be an object with a requests array');
+  if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.changes)) invalid('a lease batch must be an object with a changes array');
   let instances = 0;
-  for (const request of batch.requests) {
-    validateRequest(shard, shards, request);
-    instances += request.instanceIds.length;
+  for (const change of batch.changes) {
+    if (change?.kind !== 'acquire' && change?.kind !== 'release') invalid("every change must be of kind 'acquire' or 'release'");
+    validateRequest(shard, shards, change);
+    instances += change.instanceIds.length;
   }
   if (instances > MAX_LEASE_BATCH_INSTANCES) invalid(`a lease batch must name at most ${MAX_LEASE_BATCH_INSTANCES} instances in all`);
 }
@@ -192,7 +196,6 @@ export async function leaseRegistry(input: LeaseRegistryInput = {}): Promise<voi
 
   // Handlers first, before any await, so the update that started this run is never missed.
   const validator = (request: LeaseRequest): void => validateRequest(input.shard, shards, request);
-  const batchValidator = (batch: LeaseBatch): void => validateBatch(input.shard, shards, batch);
   setHandler(
     acquireLeasesUpdate,
     (request) => {
@@ -209,26 +212,21 @@ export async function leaseRegistry(input: LeaseRegistryInput = {}): Promise<voi
     },
     { validator, description: "Release the caller's leases; others' leases are left alone" },
   );
-  // One update for the requests of many holders: the lease activities of a worker send what arrived
-  // while the previous update to this shard was in flight (activities/lease-batching.ts), which keeps
-  // a shard's updates in flight to about one per worker, however many recoveries run.
+  // One update for the acquires and releases of many holders: the lease activities of a worker send
+  // what arrived while the previous update to this shard was in flight (activities/lease-batching.ts),
+  // which keeps a shard's updates in flight to about one per worker, however many recoveries run.
   setHandler(
-    acquireLeaseBatchUpdate,
-    async ({ requests }) => {
+    changeLeasesUpdate,
+    async ({ changes }) => {
       updatesThisRun++;
-      const results: AcquireLeasesResult[] = [];
-      for (const request of requests) results.push(await acquire(request));
+      const results: LeaseChangeResult[] = [];
+      for (const change of changes) results.push(change.kind === 'acquire' ? await acquire(change) : release(change));
       return results;
     },
-    { validator: batchValidator, description: 'acquire for several holders, answered in order' },
-  );
-  setHandler(
-    releaseLeaseBatchUpdate,
-    ({ requests }) => {
-      updatesThisRun++;
-      return Promise.resolve(requests.map(release));
+    {
+      validator: (batch) => validateBatch(input.shard, shards, batch),
+      description: 'Acquires and releases of several holders, applied and answered in order',
     },
-    { validator: batchValidator, description: 'release for several holders, answered in order' },
   );
 
   setHandler(leasesQuery, (instanceIds) => {

@@ -14,6 +14,7 @@ import {
   leaseRegistryWorkflowId,
   leaseShardOf,
   leasesQuery,
+  registryBeforeBatches,
   releaseNowSignal,
   type LeaseHolderInput,
 } from './fixtures/lease-workflows';
@@ -371,6 +372,21 @@ describe('instance leases', () => {
       const updates = events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
       expect(updates).toBeLessThan(2 * holders.length);
       expect(updates).toBeLessThanOrEqual(6);
+    }));
+
+  it('falls back to one update per request on a registry of an earlier build, which has no batch update (roll-out)', () =>
+    inLeaseWorld(async (world) => {
+      const ids = instancesOnOneShard(4);
+      const old = await temporal.client.workflow.start(registryBeforeBatches, {
+        taskQueue: world.taskQueue,
+        workflowId: leaseRegistryWorkflowId(leaseShardOf(ids[0]!), world.prefix),
+      });
+      expect(await world.acts.acquireLeases({ holderWorkflowId: 'h1', instanceIds: ids })).toEqual({ granted: ids, busy: [] });
+      await world.acts.releaseLeases({ holderWorkflowId: 'h1', instanceIds: ids });
+      const events = (await old.fetchHistory()).events ?? [];
+      const accepted = events.flatMap((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? []);
+      expect(accepted).toEqual(['acquire', 'release']);
+      await old.terminate();
     }));
 
   it('costs a few history events per shard, not per instance (100 instances, acquire + release)', () =>
