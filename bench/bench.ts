@@ -258,18 +258,20 @@ export function summaryRows(r: BenchResult): string[][] {
     ['instances (verified / total)', `${r.counts.verified} / ${r.counts.total} (${r.outcome})`, ''],
     ['wall time (s)', fmt(r.wallS, 1), ''],
     ['lower bound (s)', `${fmt(r.lowerBound.seconds, 1)} (${r.lowerBound.binding})`, ''],
-    ['wall / lower bound', fmt(r.ratio), r.config.workers > 1 ? '≤ 1.10' : '≤ 1.15'],
+    ['wall / lower bound', fmt(r.ratio), '≤ 1.10'],
     ['RecoverApp instance entries per attempt', fmt(v.recoverAppEntriesPerAttempt, 3), '= 1.00'],
     ['duplicate RecoverApp tasks', String(v.duplicateRecoveryTasks), '0'],
     ['DescribeTasks calls per instance per polling round', fmt(v.describeTasksPerInstancePerRound, 3), '≤ 0.05'],
     ['throttled responses (share of calls)', `${v.throttled} (${fmt(v.throttledShare * 100, 2)} %)`, '≤ 0.5 %'],
   ];
+  const callsPerInstance = Object.values(v.callsByAction).reduce((sum, c) => sum + c.perInstance, 0);
+  rows.push(['vendor calls per instance (all actions)', fmt(callsPerInstance, 3), '≤ 0.5 at 1,000']);
   for (const [action, c] of Object.entries(v.callsByAction).sort()) {
     rows.push([`vendor calls per instance: ${action}`, `${fmt(c.perInstance, 3)} (ok ${c.ok}, throttled ${c.throttled}, error ${c.error})`, '']);
   }
   rows.push(
     ['Temporal executions / history events', `${r.temporal.executions} / ${r.temporal.events}`, ''],
-    ['history events per instance', fmt(r.temporal.eventsPerInstance), '≤ 3'],
+    ['history events per instance', fmt(r.temporal.eventsPerInstance), '≤ 2'],
     ['billable actions per instance (estimate)', fmt(r.temporal.billablePerInstance), ''],
     ['migration runs (continue-as-new + 1)', String(r.runs), ''],
     ['worker peak RSS (MB): VmHWM / steady', `${fmt(r.worker.peakRssMb, 0)} / ${fmt(r.worker.steadyPeakRssMb, 0)}`, '≤ 300'],
@@ -398,6 +400,7 @@ export function parseBenchArgs(argv: string[]): BenchConfig & { write: boolean; 
 
 async function main(): Promise<number> {
   if (process.argv[2] === '--single') return (await import('./single')).singleMain(process.argv.slice(3));
+  if (process.argv[2] === '--render') return renderSaved(process.argv[3]);
   const { write, json, note, regions, ...config } = parseBenchArgs(process.argv.slice(2));
   if (regions > 1) {
     const r = await runRegionsBench({ ...config, regions });
@@ -415,6 +418,15 @@ async function main(): Promise<number> {
   const problems = benchProblems(result);
   for (const p of problems) console.error(`bench: ${p}`);
   return problems.length === 0 ? 0 : 1;
+}
+
+/** Writes the BENCHMARKS.md section of a result saved with --json again, after a change of the report (no run). */
+async function renderSaved(file: string | undefined): Promise<number> {
+  if (!file) throw new InvalidArgumentError('--render needs the JSON file a run wrote with --json');
+  const result = JSON.parse((await import('node:fs')).readFileSync(file, 'utf8')) as BenchResult;
+  writeSection(benchLabel(result.config), markdown(result));
+  console.log(`rewrote section ${benchLabel(result.config)} from ${file}`);
+  return 0;
 }
 
 /** What makes a fault-free benchmark run a failure (exit code 1): it must verify every target, once. */
