@@ -171,8 +171,11 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
 
   /**
    * Worth renewing before the period ends: callers queue (below an equal share at once, above it every
-   * other eager gap, as others may have gone idle), or this process holds clearly more than it now uses
-   * (others may be queueing for it).
+   * other eager gap, as others may have gone idle, unless it already holds the whole limit), or this
+   * process holds clearly more than it now uses while other members may be queueing for it. A member
+   * alone renews early only to grow its share: each renewal is an update in the budget's history, and
+   * alone it can neither get more than the limit nor give anything to anyone (a joining worker is seen
+   * at the next periodic renewal).
    */
   const sharesOff = (since: number): boolean => {
     const seconds = Math.max(0.001, (Date.now() - windowStart) / 1000);
@@ -181,9 +184,9 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
       const d = demand[a];
       const held = using[a] ?? 0;
       const equal = limiter.configuredQps(a) / Math.max(1, lastMembers);
-      if (d && d.waiting > 0) return held < equal - 1e-6 || since >= 2 * eagerGapMs;
+      if (d && d.waiting > 0) return held < equal - 1e-6 || (since >= 2 * eagerGapMs && held < limiter.configuredQps(a) - 1e-6);
       const wanted = ((d?.calls ?? 0) / seconds) * DEMAND_HEADROOM;
-      return held > 1.5 * Math.max(wanted, equal * IDLE_SHARE_OF_EQUAL);
+      return lastMembers > 1 && held > 1.5 * Math.max(wanted, equal * IDLE_SHARE_OF_EQUAL);
     });
   };
   const eagerGapMs = Math.min(EAGER_RENEW_MIN_GAP_MS, renewEveryMs);
