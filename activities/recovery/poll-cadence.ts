@@ -28,12 +28,13 @@ const DEFAULT_OPTIONS: DurationEstimateOptions = { keep: 64, maxAgeMs: 15 * 60_0
 const UNBOUNDED_BELOW_FACTOR = 0.9;
 
 /**
- * The scout (the first batch of a run watched before anything was learned) looks again after this share
- * of the time its work has run so far, so it sees the end at most that share late. The other batches of
- * the run keep the caller's adaptive interval and profit from what the scout learns.
+ * Work that should be ending is looked at again after this share of the time it has run so far, so its
+ * end is seen at most that share late: the scout (the first batch of a run watched before anything was
+ * learned), and any batch still running after the learned time. Other batches keep the caller's
+ * adaptive interval until their learned time.
  */
 export const SCOUT_LOOK_SHARE = 0.15;
-/** The scout's shortest pause between looks. */
+/** The shortest pause between such looks. */
 export const SCOUT_MIN_INTERVAL_MS = 100;
 
 /** Learned duration of one kind of vendor work, from the recent runs of it in this process. */
@@ -140,11 +141,14 @@ export class BatchCadence {
 
   /**
    * The longest pause before the next look this cadence allows (the caller takes the smaller of it and
-   * its own interval): for the scout a share of the time the work has run, otherwise no limit.
+   * its own interval): a share of the time the work has run, for the scout and for work past its
+   * learned time; otherwise no limit.
    */
   nextLookWithinMs(now: number): number {
-    if (!this.scout || this.learned || this.since === undefined) return Number.POSITIVE_INFINITY;
-    return Math.max(SCOUT_MIN_INTERVAL_MS, (now - this.since) * SCOUT_LOOK_SHARE);
+    if (this.since === undefined || this.learned) return Number.POSITIVE_INFINITY;
+    const expected = this.estimate.expectedMs(now);
+    const due = this.scout || (expected !== undefined && now - this.since >= expected);
+    return due ? Math.max(SCOUT_MIN_INTERVAL_MS, (now - this.since) * SCOUT_LOOK_SHARE) : Number.POSITIVE_INFINITY;
   }
 
   /** After a look that got an answer (not throttled, no error). */

@@ -83,10 +83,15 @@ describe('BatchCadence scout', () => {
     scout.looked(6_100, true);
     expect(scout.nextLookWithinMs(7_000)).toBe(Number.POSITIVE_INFINITY); // learned: scouting is over
     expect(estimate.expectedMs(6_100)).toBe(6_000);
-    // A later batch of the run waits for the learned time instead of scouting.
+    // A later batch of the run waits for the learned time instead of scouting, then looks again soon
+    // while it is late.
     const later = new BatchCadence(estimate, 10_000, 10_000);
     expect(later.nextLookWithinMs(12_000)).toBe(Number.POSITIVE_INFINITY);
     expect(later.firstLookDelayMs(10_000)).toBe(6_000);
+    later.looked(16_000, false);
+    expect(later.nextLookWithinMs(16_000)).toBe(6_000 * SCOUT_LOOK_SHARE);
+    later.looked(16_900, true);
+    expect(later.nextLookWithinMs(17_000)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('does not scout a retried watch, and frees the role of a scout that never learned after maxAgeMs', () => {
