@@ -2,8 +2,8 @@
 // HTTP with real request signing. Assertions read the emulator's call log and state, i.e. what the
 // vendor actually saw and holds.
 import { recoverApp } from '../../workflows/recover-app';
-import type { RecoverAppInput } from '../../workflows/input';
-import type { RecoveryResult, TargetResult } from '../../workflows/types';
+import { parseRecoverAppInput, type RecoverAppInput } from '../../workflows/input';
+import { SA_TARGETS, recoveryStartSearchAttributes, type RecoveryResult, type TargetResult } from '../../workflows/types';
 import {
   DEMO_BACKUP_1,
   DEMO_OTHER_IMAGE_TARGET,
@@ -27,11 +27,28 @@ afterEach(async () => {
 const byId = (result: RecoveryResult): Record<string, TargetResult> => Object.fromEntries(result.targets.map((t) => [t.instanceId, t]));
 
 
-async function recoverOnLab(l: Lab, input: RecoverAppInput, record?: string): Promise<RecoveryResult> {
+/** `asTheClientStarts`: with the start search attributes the CLI and the HTTP API set, so the run needs no upsert of its own. */
+async function recoverOnLab(l: Lab, input: RecoverAppInput, record?: string, asTheClientStarts = false): Promise<RecoveryResult> {
   const worker = await l.worker();
   return worker.runUntil(async () => {
-    const handle = await temporal.client.workflow.start(recoverApp, { taskQueue: l.taskQueue, workflowId: uniqueId('int'), args: [input] });
+    const parsed = parseRecoverAppInput(input);
+    if (!parsed.ok) throw new Error(`bad test input: ${JSON.stringify(parsed.issues)}`);
+    const { items } = parsed.plan;
+    const handle = await temporal.client.workflow.start(recoverApp, {
+      taskQueue: l.taskQueue,
+      workflowId: uniqueId('int'),
+      args: [input],
+      ...(asTheClientStarts
+        ? { typedSearchAttributes: recoveryStartSearchAttributes(items.map((i) => i.backupFileId), items.reduce((n, i) => n + i.instanceIds.length, 0)) }
+        : {}),
+    });
     const result = await handle.result();
+    if (asTheClientStarts) {
+      // The start attributes were not upserted again: no upsert names the target count.
+      const upserts = ((await handle.fetchHistory()).events ?? []).flatMap((e) => e.upsertWorkflowSearchAttributesEventAttributes ?? []);
+      expect(upserts.length).toBeGreaterThan(0);
+      for (const u of upserts) expect(Object.keys(u.searchAttributes?.indexedFields ?? {})).not.toContain(SA_TARGETS.name);
+    }
     if (record) await maybeRecordHistory(handle, record);
     return result;
   });
@@ -41,7 +58,7 @@ describe('recoverApp against the emulator', () => {
   it('restores one backup onto 5 instances, verifies all, deletes the backup', async () => {
     lab = await openLab(temporal);
     const targets = DEMO_TARGETS.slice(0, 5);
-    const result = await recoverOnLab(lab, demoInput(targets), 'emulator-happy-path.local-leases');
+    const result = await recoverOnLab(lab, demoInput(targets), 'emulator-happy-path.started-with-attributes', true);
 
     expect(result.outcome).toBe('succeeded');
     expect(result.counts).toMatchObject({ total: 5, verified: 5 });

@@ -27,6 +27,8 @@ describe('workflow replay', () => {
       // Lease calls as local activities (patched 'leases-as-local-activities').
       'happy-path.local-leases',
       'emulator-happy-path.local-leases',
+      // ...and no repeated upsert of the start attributes a run was started with (same patch).
+      'emulator-happy-path.started-with-attributes',
       'emulator-worker-restart',
     ]) {
       expect(files).toContain(`recover-app.${shape}.json`);
