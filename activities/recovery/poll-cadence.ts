@@ -30,8 +30,8 @@ const UNBOUNDED_BELOW_FACTOR = 0.9;
 /**
  * Work that should be ending is looked at again after this share of the time it has run so far, so its
  * end is seen at most that share late: the scout (the first batch of a run watched before anything was
- * learned), and any batch still running after the learned time. Other batches keep the caller's
- * adaptive interval until their learned time.
+ * learned) at every look, and a batch found still running at its learned time once more (after that the
+ * caller's interval again: each look is a vendor call out of the shared budget).
  */
 export const SCOUT_LOOK_SHARE = 0.15;
 /** The shortest pause between such looks. */
@@ -124,6 +124,7 @@ export const commandDurations = new RunDurations();
 export class BatchCadence {
   private lastRunningMs: number | undefined;
   private learned = false;
+  private lateLookTaken = false;
   private readonly scout: boolean;
 
   constructor(
@@ -141,14 +142,17 @@ export class BatchCadence {
 
   /**
    * The longest pause before the next look this cadence allows (the caller takes the smaller of it and
-   * its own interval): a share of the time the work has run, for the scout and for work past its
+   * its own interval): a share of the time the work has run, for the scout and once for work past its
    * learned time; otherwise no limit.
    */
   nextLookWithinMs(now: number): number {
     if (this.since === undefined || this.learned) return Number.POSITIVE_INFINITY;
+    const soon = Math.max(SCOUT_MIN_INTERVAL_MS, (now - this.since) * SCOUT_LOOK_SHARE);
+    if (this.scout) return soon;
     const expected = this.estimate.expectedMs(now);
-    const due = this.scout || (expected !== undefined && now - this.since >= expected);
-    return due ? Math.max(SCOUT_MIN_INTERVAL_MS, (now - this.since) * SCOUT_LOOK_SHARE) : Number.POSITIVE_INFINITY;
+    if (this.lateLookTaken || expected === undefined || now - this.since < expected) return Number.POSITIVE_INFINITY;
+    this.lateLookTaken = true;
+    return soon;
   }
 
   /** After a look that got an answer (not throttled, no error). */

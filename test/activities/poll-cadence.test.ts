@@ -90,8 +90,10 @@ describe('BatchCadence scout', () => {
     expect(later.firstLookDelayMs(10_000)).toBe(6_000);
     later.looked(16_000, false);
     expect(later.nextLookWithinMs(16_000)).toBe(6_000 * SCOUT_LOOK_SHARE);
-    later.looked(16_900, true);
-    expect(later.nextLookWithinMs(17_000)).toBe(Number.POSITIVE_INFINITY);
+    later.looked(16_900, false);
+    expect(later.nextLookWithinMs(16_900)).toBe(Number.POSITIVE_INFINITY); // one quick look only, then the caller's interval
+    later.looked(18_000, true);
+    expect(later.nextLookWithinMs(18_100)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('does not scout a retried watch, and frees the role of a scout that never learned after maxAgeMs', () => {
