@@ -66,8 +66,6 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
     );
   }
 
-  // Update-with-start for releases too: releasing on a shard that never started is a cheap no-op, and a
-  // plain update would fail with "not found" after an operator terminated a registry.
   function queueOf(shard: number, shards: number): LeaseBatchQueue {
     const key = `${shard}/${shards}`;
     let queue = queues.get(key);
@@ -82,7 +80,9 @@ export function createLeaseActivities(options: LeaseActivitiesOptions = {}): All
    * One batch update. A refused batch (a registry still on a build without batches during a roll-out,
    * or a change it refuses) is sent again one request per update, so only a refused one fails. The
    * calls run under a signal of their own: the batch serves many activities, and the cancellation of
-   * the one whose call started the queue must not abort the others' requests.
+   * the one whose call started the queue must not abort the others' requests. Update-with-start for
+   * releases too: releasing on a shard that never started is a cheap no-op, and a plain update would
+   * fail with "not found" after an operator terminated a registry.
    */
   async function sendBatch(shard: number, shards: number, changes: LeaseChange[]): Promise<PromiseSettledResult<LeaseChangeResult>[]> {
     const c = client();

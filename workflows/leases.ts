@@ -23,7 +23,7 @@ export interface AcquireTargetLeasesOptions {
 const DEFAULT_RETRY_INTERVAL_MS = 2_000;
 const DEFAULT_MAX_RETRY_INTERVAL_MS = 60_000;
 
-/** Covers the registry's own stale-holder check inside the update; a retry reuses the update ID. */
+/** Covers the registry's own stale-holder check inside the update; a retry acquires again, which is harmless for the same holder. */
 const acquireOptions = {
   startToCloseTimeout: '45 seconds',
   retry: {
