@@ -4,7 +4,7 @@
 // eyes); an approver releases it; a viewer gets no action buttons and the API refuses it anyway.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { loadEcpConfig } from '../../activities/ecp';
 import { EmulatorAdmin } from '../../emulator/admin-client';
 import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_STOPPED_TARGET, DEMO_TARGETS } from '../../emulator/demo-seed';
@@ -60,22 +60,26 @@ async function signIn(page: Page, url: string, who: Person): Promise<void> {
 }
 
 /**
- * The approve button of the recovery page. Once in CI (not reproduced since) the page showed no button
- * for the signed-in approver within 30 s; if it is missing after 20 s the page is read for the failure
- * message and loaded once more, as an operator would.
+ * Waits for an element of a page just opened. Twice in CI (not reproduced since) a recovery page showed
+ * neither its approve button (for the approver) nor its status (for a viewer) within 30 s; if it is
+ * missing after 20 s the page is read for the failure message and loaded once more, as an operator would.
  */
+async function waitOnPage(page: Page, locator: Locator, what: string): Promise<void> {
+  try {
+    await locator.waitFor({ timeout: 20_000 });
+  } catch {
+    const seen = (await page.locator('main').innerText().catch(() => '(no main)')).slice(0, 2000);
+    process.stderr.write(`console test: no ${what} after 20 s at ${page.url()}; the page showed:\n${seen}\n`);
+    await page.reload();
+    await locator.waitFor({ timeout: 30_000 });
+  }
+}
+
 function approveButton(page: Page): { click(): Promise<void> } {
   const button = page.getByRole('button', { name: 'Approve release' });
   return {
     async click() {
-      try {
-        await button.waitFor({ timeout: 20_000 });
-      } catch {
-        const seen = (await page.locator('main').innerText().catch(() => '(no main)')).slice(0, 2000);
-        process.stderr.write(`console test: no 'Approve release' button after 20 s; the page showed:\n${seen}\n`);
-        await page.reload();
-        await button.waitFor({ timeout: 30_000 });
-      }
+      await waitOnPage(page, button, "'Approve release' button");
       await button.click();
     },
   };
@@ -178,7 +182,7 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
       await signOut(page);
       await signIn(page, api.url, arne);
       await page.goto(`${api.url}/console/#/recoveries/${encodeURIComponent(id)}`);
-      await page.getByTestId('run-status').waitFor();
+      await waitOnPage(page, page.getByTestId('run-status'), 'run status');
       await approveButton(page).click();
       await page.getByRole('button', { name: 'Confirm approve release' }).click();
       await page.getByTestId(`release-${DEMO_BACKUP_1}`).filter({ hasText: 'released, approved by arne' }).waitFor({ timeout: 60_000 });
@@ -199,7 +203,7 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
       await signIn(page, api.url, vera);
       expect(await page.getByRole('link', { name: 'Start' }).count()).toBe(0);
       await page.goto(`${api.url}/console/#/recoveries/${encodeURIComponent(id)}`);
-      await page.getByTestId('run-status').waitFor();
+      await waitOnPage(page, page.getByTestId('run-status'), 'run status');
       expect(await page.getByRole('group', { name: 'Actions' }).getByRole('button').count()).toBe(0);
       for (const action of ['Cancel', 'Pause', 'Approve release']) expect(await page.getByRole('button', { name: action }).count()).toBe(0);
       const bySession = await page.evaluate(async (path) => {
@@ -213,7 +217,7 @@ it('starts a recovery after its dry run, follows it live, and releases the backu
 
       // Phone-sized screen: the same page, one column.
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.getByTestId('run-status').waitFor();
+      await waitOnPage(page, page.getByTestId('run-status'), 'run status');
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390); // wide tables scroll inside their box
       await page.screenshot({ path: join(SCREENSHOTS, 'recovery-phone.png') });
     });
