@@ -154,7 +154,12 @@ describe('shared vendor budget', () => {
   it('without the coordinator, members keep their grant until the TTL, then fall back to shares that still fit', async () => {
     await inBudgetWorld(async (world) => {
       const [a, b] = [await world.join('a'), await world.join('b')];
-      await waitFor('two halves', () => share(a!) > LIMIT / 2 - 0.05 && share(b!) > LIMIT / 2 - 0.05, { timeoutMs: 20_000 });
+      // Each member's fallback counts the members it saw at its last renewal: wait until both have seen two
+      // (the first one alone is granted half the limit as its idle share, so the halves alone prove nothing).
+      const sawTwo = (m: Member): boolean => m.events.filter((e) => e.kind === 'granted').at(-1)?.members === 2;
+      await waitFor('two halves, each member knowing of the other', () => share(a!) > LIMIT / 2 - 0.05 && share(b!) > LIMIT / 2 - 0.05 && sawTwo(a!) && sawTwo(b!), {
+        timeoutMs: 20_000,
+      });
       await world.stopWorker(); // renewals now wait for a budget workflow nobody runs
       const stoppedAt = Date.now();
       const fallbacks = await waitFor('both fall back', () => [a!, b!].map((m) => m.events.find((e) => e.kind === 'fallback')).every(Boolean) && [a!, b!].map(share));
