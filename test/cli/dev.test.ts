@@ -43,6 +43,19 @@ class DevProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
 
+  /**
+   * After a failed assertion: Ctrl-C first, so the stack stops the dev server, emulator and worker it
+   * started (a SIGKILL of tsx would leave them running), then SIGKILL if it has not ended in 20 s.
+   */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGINT');
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([this.exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 20_000)))]);
+    clearTimeout(timer);
+    if (!ended) this.child.kill('SIGKILL');
+  }
+
   async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -59,6 +72,7 @@ it('starts the stack, runs the demo to verified, serves, and stops cleanly on Ct
   const ports = await freePorts();
   const dataDir = mkdtempSync(join(tmpdir(), 'cpr-dev-'));
   const dev = new DevProcess([...portArgs(ports), '--data-dir', dataDir]);
+  let again: DevProcess | undefined;
   try {
     const done = await dev.waitFor(/demo recovery finished: (\w+) — (\d+)\/(\d+) verified; backup (bf-\S+) released \(cpr status (\S+)\)/);
     expect(done[1]).toBe('succeeded');
@@ -105,14 +119,15 @@ it('starts the stack, runs the demo to verified, serves, and stops cleanly on Ct
     expect((recoverCall!.instanceIds as string[]).length).toBeGreaterThan(0);
 
     // Second start on the same data dir: the first demo's recovery is still there.
-    const again = new DevProcess([...portArgs(ports), '--data-dir', dataDir, '--no-demo']);
+    again = new DevProcess([...portArgs(ports), '--data-dir', dataDir, '--no-demo']);
     await again.waitFor(/serving; press Ctrl-C to stop/);
     const listed = await runCli(['list', '--output', 'json'], { CPR_TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}` });
     expect(JSON.parse(listed.stdout).map((r: { workflowId: string }) => r.workflowId)).toContain(workflowId);
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
   } finally {
-    if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    await dev.stop();
+    await again?.stop();
   }
 });
 
