@@ -9,10 +9,8 @@ import { loadEcpConfig } from '../../activities/ecp';
 import { EmulatorAdmin } from '../../emulator/admin-client';
 import { DEMO_BACKUP_1, DEMO_BACKUP_2, DEMO_STOPPED_TARGET, DEMO_TARGETS } from '../../emulator/demo-seed';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, startEmulator, type RunningEmulator } from '../../emulator/server';
-import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
-import { LEASE_SHARDS } from '../../workflows/types';
 import { createWorker } from '../../worker';
-import { connectTestTemporal, productWorkflowBundle, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+import { connectTestTemporal, productWorkflowBundle, terminateLeaseRegistries, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { launchChromium, person, startConsoleApi, type Person } from './console-harness';
 
 jest.setTimeout(180_000);
@@ -42,11 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (temporal) {
-    await Promise.all(
-      Array.from({ length: LEASE_SHARDS }, (_, shard) =>
-        temporal.client.workflow.getHandle(leaseRegistryWorkflowId(shard, leasePrefix)).terminate('test finished').catch(() => undefined),
-      ),
-    );
+    await terminateLeaseRegistries(temporal.client, leasePrefix);
   }
   await emulator?.close();
   await temporal?.close();

@@ -5,6 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { installQuietRuntime } from './quiet-runtime';
 import { productBundleOptions } from '../../worker/workflow-bundle';
+import { LEASE_REGISTRY_ID_PREFIX, leaseRegistryWorkflowId } from '../../workflows/lease-registry';
+import { LEASE_SHARDS } from '../../workflows/types';
 
 export interface TestTemporal {
   address: string;
@@ -51,3 +53,15 @@ export function uniqueId(prefix: string): string {
 
 const noop = (): void => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (msg: string) => console.error(msg), log: noop };
+
+/** Ends the lease registries a test's recoveries started (never started or already closed: nothing to do). */
+export async function terminateLeaseRegistries(client: Client, prefix: string = LEASE_REGISTRY_ID_PREFIX): Promise<void> {
+  await Promise.all(
+    Array.from({ length: LEASE_SHARDS }, (_, shard) =>
+      client.workflow
+        .getHandle(leaseRegistryWorkflowId(shard, prefix))
+        .terminate('test finished')
+        .catch(() => undefined),
+    ),
+  );
+}

@@ -9,9 +9,8 @@ import { createLogger } from '../../worker/logging';
 import { createMetrics, serveMetrics } from '../../worker/metrics';
 import { startObservedWorker } from '../../worker/observed-worker';
 import { registerPhaseGauges, type PhaseCensus } from '../../worker/phase-census';
-import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
-import { LEASE_SHARDS, RECOVER_APP_WORKFLOW, approveReleaseUpdate, progressQuery, type RecoveryResult } from '../../workflows/types';
-import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+import { RECOVER_APP_WORKFLOW, approveReleaseUpdate, progressQuery, type RecoveryResult } from '../../workflows/types';
+import { connectTestTemporal, terminateLeaseRegistries, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { waitFor } from '../harness/wait';
 
 let temporal: TestTemporal;
@@ -24,14 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(
-    Array.from({ length: LEASE_SHARDS }, (_, shard) =>
-      temporal.client.workflow
-        .getHandle(leaseRegistryWorkflowId(shard, leasePrefix))
-        .terminate('test finished')
-        .catch(() => undefined),
-    ),
-  );
+  await terminateLeaseRegistries(temporal.client, leasePrefix);
   await emulator?.close();
   await temporal?.close();
 });

@@ -10,10 +10,8 @@ import { createLogger } from '../../worker/logging';
 import { createMetrics } from '../../worker/metrics';
 import { startObservedWorker } from '../../worker/observed-worker';
 import { loadTracingConfig, startTracing, type Tracing } from '../../worker/tracing';
-import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
-import { LEASE_SHARDS } from '../../workflows/types';
 import { startApi } from '../api/api-harness';
-import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+import { connectTestTemporal, terminateLeaseRegistries, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 import { waitFor } from '../harness/wait';
 
 let temporal: TestTemporal;
@@ -29,14 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(
-    Array.from({ length: LEASE_SHARDS }, (_, shard) =>
-      temporal.client.workflow
-        .getHandle(leaseRegistryWorkflowId(shard, leasePrefix))
-        .terminate('test finished')
-        .catch(() => undefined),
-    ),
-  );
+  await terminateLeaseRegistries(temporal.client, leasePrefix);
   await emulator?.close();
   await temporal?.close();
   await tracing?.shutdown();

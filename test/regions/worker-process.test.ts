@@ -6,12 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recoverApp } from '../../workflows/recover-app';
-import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
-import { LEASE_SHARDS } from '../../workflows/types';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, startEmulator } from '../../emulator/server';
 import { EmulatorAdmin } from '../../emulator/admin-client';
 import { DEMO_BACKUP_1, DEMO_TARGETS } from '../../emulator/demo-seed';
-import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+import { connectTestTemporal, terminateLeaseRegistries, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 
 let temporal: TestTemporal;
 beforeAll(async () => (temporal = await connectTestTemporal()));
@@ -85,14 +83,7 @@ it('serves two regions from one worker process and stops them all on SIGTERM', a
     expect(output).not.toContain(DEFAULT_ACCESS_KEY_SECRET);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
-    await Promise.all(
-      Array.from({ length: LEASE_SHARDS }, (_, shard) =>
-        temporal.client.workflow
-          .getHandle(leaseRegistryWorkflowId(shard))
-          .terminate('test finished')
-          .catch(() => undefined),
-      ),
-    );
+    await terminateLeaseRegistries(temporal.client);
     await Promise.all([shanghai.close(), hangzhou.close()]);
   }
 }, 120_000);

@@ -3,11 +3,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { recoverApp } from '../../workflows/recover-app';
-import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
-import { LEASE_SHARDS } from '../../workflows/types';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, startEmulator } from '../../emulator/server';
 import { DEMO_BACKUP_1, DEMO_TARGETS } from '../../emulator/demo-seed';
-import { connectTestTemporal, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+import { connectTestTemporal, terminateLeaseRegistries, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 
 let temporal: TestTemporal;
 beforeAll(async () => (temporal = await connectTestTemporal()));
@@ -57,14 +55,7 @@ it('runs a recovery from environment configuration and exits 0 on SIGTERM', asyn
     expect(output).not.toContain(DEFAULT_ACCESS_KEY_SECRET);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
-    await Promise.all(
-      Array.from({ length: LEASE_SHARDS }, (_, shard) =>
-        temporal.client.workflow
-          .getHandle(leaseRegistryWorkflowId(shard))
-          .terminate('test finished')
-          .catch(() => undefined),
-      ),
-    );
+    await terminateLeaseRegistries(temporal.client);
     await emulator.close();
   }
 }, 90_000);

@@ -5,12 +5,10 @@ import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, startEmulator, type R
 import { EmulatorAdmin } from '../../emulator/admin-client';
 import type { EmulatorConfig } from '../../emulator/config';
 import { loadEcpConfig } from '../../activities/ecp';
-import { leaseRegistryWorkflowId } from '../../workflows/lease-registry';
-import { LEASE_SHARDS } from '../../workflows/types';
 import type { RecoverAppInput } from '../../workflows/input';
 import { DEMO_BACKUP_1 } from '../../emulator/demo-seed';
 import { createWorker, type CreateWorkerOptions } from '../../worker';
-import { productWorkflowBundle, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+import { productWorkflowBundle, terminateLeaseRegistries, uniqueId, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
 
 /** A recovery task takes ~300 ms, a command ~10 ms, a snapshot ~200 ms. */
 export const FAST_EMULATOR: Partial<EmulatorConfig> = { timeScale: 0.01, qpsPerAction: 0 };
@@ -74,16 +72,7 @@ export async function openLab(temporal: TestTemporal, config: Partial<EmulatorCo
     },
     async close() {
       // Lease registries are long-lived by design; a test's own are ended with it.
-      await Promise.all(
-        Array.from(
-          { length: LEASE_SHARDS },
-          (_, shard) =>
-            temporal.client.workflow
-              .getHandle(leaseRegistryWorkflowId(shard, leasePrefix))
-              .terminate('test finished')
-              .catch(() => undefined), // never started, or already closed
-        ),
-      );
+      await terminateLeaseRegistries(temporal.client, leasePrefix);
       await emulator.close();
     },
   };
