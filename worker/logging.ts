@@ -7,6 +7,7 @@ import pino, { type DestinationStream, type Level, type Logger as PinoLogger } f
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInterceptorsFactory, Next, ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import type { EcpCallEvent } from '../activities/ecp/call';
+import type { BudgetEvent } from './vendor-budget';
 import { traceLogFields } from './tracing';
 
 export type { PinoLogger };
@@ -189,6 +190,17 @@ export function logVendorCall(logger: PinoLogger): (event: EcpCallEvent) => void
     };
     if (event.outcome === 'ok') logger.debug(fields, 'vendor call');
     else logger.warn(fields, `vendor call ${event.action} ${event.outcome}`);
+  };
+}
+
+/** Vendor budget member hooks: a lapsed lease and failed renewals at warn, grants at debug. */
+export function logBudgetEvents(logger: PinoLogger): { onGrant(event: BudgetEvent): void; onError(err: unknown): void } {
+  return {
+    onGrant: (event) =>
+      event.kind === 'lapsed'
+        ? logger.warn('vendor budget lease expired without renewal: no vendor calls until a renewal gets through')
+        : logger.debug({ grants: event.grants, members: event.members }, 'vendor budget share granted'),
+    onError: (err) => logger.warn({ err }, 'vendor budget renewal failed'),
   };
 }
 

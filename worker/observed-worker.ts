@@ -12,7 +12,7 @@ import { createEcpClient, type EcpConfig } from '../activities/ecp';
 import { productBundleOptions } from './workflow-bundle';
 import type { CustomChecks } from '../activities';
 import { createWebhookActivities, type WebhookConfig } from '../activities/webhooks';
-import { PinoTemporalLogger, activityLogInterceptors, logVendorCall, type PinoLogger } from './logging';
+import { PinoTemporalLogger, activityLogInterceptors, logBudgetEvents, logVendorCall, type PinoLogger } from './logging';
 import { metricsSinks, type CprMetrics } from './metrics';
 import { createConfirmedCounts, type ConfirmedCounts } from './confirmed-counts';
 import { DEFAULT_PHASE_CENSUS_REFRESH_MS, readPhaseCensus, registerPhaseGauges, type PhaseGauges } from './phase-census';
@@ -80,15 +80,7 @@ export function optionsFromConfig(
 }
 
 function sharedBudget(options: ObservedWorkerOptions): SharedBudgetOptions {
-  const log = options.logger.child({ component: 'vendor-budget' });
-  return {
-    budgetKey: options.ecpConfig.regionId,
-    onGrant: (event) =>
-      event.kind === 'fallback'
-        ? log.warn({ grants: event.grants }, 'vendor budget lease expired without renewal: running at the fallback share')
-        : log.debug({ grants: event.grants, members: event.members }, 'vendor budget share granted'),
-    onError: (err) => log.warn({ err }, 'vendor budget renewal failed'),
-  };
+  return { budgetKey: options.ecpConfig.regionId, ...logBudgetEvents(options.logger.child({ component: 'vendor-budget' })) };
 }
 
 export interface ObservedWorker {

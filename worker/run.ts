@@ -8,7 +8,7 @@ import type { TLSConfig } from '@temporalio/client';
 import { describeEcpConfig, type EcpConfig } from '../activities/ecp';
 import type { WebhookConfig } from '../activities/webhooks';
 import type { WorkerConfig } from './config';
-import { activityLogInterceptors, createLogger, installTemporalRuntime, logVendorCall, type PinoLogger } from './logging';
+import { activityLogInterceptors, createLogger, installTemporalRuntime, logBudgetEvents, logVendorCall, type PinoLogger } from './logging';
 import { createMetrics, serveMetrics, type CprMetrics } from './metrics';
 import { optionsFromConfig, startObservedWorker, type ObservedWorker } from './observed-worker';
 import { startTracing } from './tracing';
@@ -106,12 +106,7 @@ async function withRegionLanes(
     interceptors: { activity: [activityLogInterceptors] },
     ecpHooks: { onCall: (event) => (metrics.onVendorCall(event), logCall(event)) },
     vendorBudget: config.vendorBudget,
-    budget: {
-      onGrant: (event) => {
-        if (event.kind === 'fallback') logger.warn({ grants: event.grants }, 'vendor budget lease expired without renewal: running at the fallback share');
-      },
-      onError: (err) => logger.warn({ err }, 'vendor budget renewal failed'),
-    },
+    budget: logBudgetEvents(logger.child({ component: 'vendor-budget' })),
   }).catch(async (err: unknown) => {
     await main.stop();
     throw err;

@@ -45,14 +45,14 @@ export interface VendorBudgetMemberOptions {
   workflowIdPrefix?: string;
   /** Tests: continue-as-new sooner. */
   budgetInput?: Pick<VendorBudgetInput, 'continueAsNewAfterUpdates'>;
-  /** Called on each grant and on falling back (logs, metrics, tests). */
+  /** Called on each grant and when the lease lapses (logs, metrics, tests). */
   onGrant?: (event: BudgetEvent) => void;
   onError?: (err: unknown) => void;
 }
 
 export type BudgetEvent =
   | { kind: 'granted'; grants: Record<string, number>; members: number; sentAt: number; validUntil: number }
-  | { kind: 'fallback'; grants: Record<string, number>; at: number };
+  | { kind: 'lapsed'; at: number };
 
 export interface VendorBudgetMember {
   readonly memberId: string;
@@ -77,11 +77,10 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
   let validUntil = 0;
   let lastMembers = 1;
   let lastSentAt = 0;
-  let lastGrants: Record<string, number> = {};
   /** The ceilings the limiter runs at now (awaitGrant: nothing until the first grant). */
   const using: Record<string, number> = Object.fromEntries(options.actions.map((a) => [a, 0]));
   let expiryTimer: NodeJS.Timeout | undefined;
-  let fellBack = false;
+  let lapsed = false;
   let stopped = false;
   let inFlight: Promise<BudgetGrant | undefined> | undefined;
   let windowStart = Date.now();
@@ -110,18 +109,16 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
   };
 
   /**
-   * Past the lease the coordinator may hand our share to others, so never go back to the full rate: keep
-   * at most the last grant and at most limit / (members + 1), so that every member cut off together
-   * (Temporal unreachable) stays under the limit in sum.
+   * Past the lease the coordinator may hand our share to others at any moment, and it cannot tell a
+   * process cut off from Temporal from a dead one: so a lapsed member makes no vendor calls at all
+   * (callers wait) until a renewal gets through. Anything it kept would be unaccounted for while the
+   * others are granted its share (docs/design.md, invariant 9).
    */
-  const fallBackIfExpired = (): void => {
-    if (fellBack || stopped || validUntil === 0 || Date.now() < validUntil) return;
-    fellBack = true;
-    const grants = Object.fromEntries(
-      options.actions.map((a) => [a, Math.min(lastGrants[a] ?? limiter.configuredQps(a), limiter.configuredQps(a) / (lastMembers + 1))]),
-    );
-    apply(grants);
-    options.onGrant?.({ kind: 'fallback', grants, at: Date.now() });
+  const lapseIfExpired = (): void => {
+    if (lapsed || stopped || validUntil === 0 || Date.now() < validUntil) return;
+    lapsed = true;
+    apply(Object.fromEntries(options.actions.map((a) => [a, 0])));
+    options.onGrant?.({ kind: 'lapsed', at: Date.now() });
   };
 
   const renewOnce = async (): Promise<BudgetGrant | undefined> => {
@@ -145,12 +142,11 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
       // The coordinator counts the lease from when it handled the renewal, which is after sentAt.
       validUntil = sentAt + ttlMs;
       lastMembers = grant.members;
-      lastGrants = grant.grants;
       // Until the budget hears that we run at a lower rate, it still counts the higher one for us.
       const lowered = options.actions.some((a) => (grant.grants[a] ?? Infinity) < (using[a] ?? 0) - 1e-6);
-      fellBack = false;
+      lapsed = false;
       clearTimeout(expiryTimer);
-      expiryTimer = setTimeout(fallBackIfExpired, Math.max(0, validUntil - Date.now()));
+      expiryTimer = setTimeout(lapseIfExpired, Math.max(0, validUntil - Date.now()));
       expiryTimer.unref();
       apply(grant.grants);
       options.onGrant?.({ kind: 'granted', grants: grant.grants, members: grant.members, sentAt, validUntil });
@@ -158,7 +154,7 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
       return grant;
     } catch (err) {
       if (!stopped) options.onError?.(err);
-      fallBackIfExpired();
+      lapseIfExpired();
       return undefined;
     }
   };
@@ -191,7 +187,7 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
   };
   const eagerGapMs = Math.min(EAGER_RENEW_MIN_GAP_MS, renewEveryMs);
   const timer = setInterval(() => {
-    fallBackIfExpired();
+    lapseIfExpired();
     const since = Date.now() - lastSentAt;
     if (since >= renewEveryMs - eagerGapMs / 2 || (since >= eagerGapMs && sharesOff(since))) void renew();
   }, eagerGapMs / 2);

@@ -20,7 +20,7 @@ export interface BudgetRenewal {
   limits: BudgetLimits;
   /** Per action: calls per second wanted over the last window, or null when callers queued for tokens. */
   demand: MemberDemand;
-  /** Per action: the rate the member is using while it asks (its last grant received, or its fallback). */
+  /** Per action: the rate the member is using while it asks (its last grant received, or 0 after its lease lapsed). */
   using: Record<string, number>;
   /** How long the grant stays valid without another renewal. */
   ttlMs: number;

@@ -34,18 +34,32 @@ interface Member {
   /** Stops the member's callers (they keep the DescribeTasks limiter saturated while they run). */
   idle(): void;
   killed: boolean;
+  /** Its connection to Temporal was closed: renewals fail, but the process and its callers go on. */
+  cutOff: boolean;
+  /** Vendor calls its callers were let through for. */
+  calls(): number;
+  /** Renewals that failed (no grant, no reply). */
+  failedRenewals(): number;
 }
 
 /** One budget world: a worker running the budget workflow, members joining it, and a watch on their sum. */
-async function inBudgetWorld(fn: (world: ReturnType<typeof budgetWorld> & { stopWorker(): Promise<void> }) => Promise<void>, budgetInput?: { continueAsNewAfterUpdates: number }) {
+async function inBudgetWorld(
+  fn: (world: ReturnType<typeof budgetWorld> & { stopWorker(): Promise<void>; startWorker(): Promise<void> }) => Promise<void>,
+  budgetInput?: { continueAsNewAfterUpdates: number },
+) {
   const taskQueue = uniqueTaskQueue('budget');
-  const worker = await Worker.create({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle: await productWorkflowBundle() });
-  const running = worker.run();
+  let worker: Worker | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const startWorker = async (): Promise<void> => {
+    worker = await Worker.create({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle: await productWorkflowBundle() });
+    running = worker.run();
+  };
   const stopWorker = async (): Promise<void> => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
     await running;
   };
-  const world = { ...budgetWorld(taskQueue, budgetInput), stopWorker };
+  await startWorker();
+  const world = { ...budgetWorld(taskQueue, budgetInput), stopWorker, startWorker };
   try {
     await fn(world);
   } finally {
@@ -88,31 +102,54 @@ function budgetWorld(taskQueue: string, budgetInput?: { continueAsNewAfterUpdate
           events.push(e);
           observe();
         },
-        onError: () => undefined,
+        onError: () => failedRenewals++,
       });
       let busy = true;
+      let calls = 0;
+      let failedRenewals = 0;
       for (let i = 0; i < 4; i++) {
         void (async () => {
-          while (busy) await limiter.acquire('DescribeTasks');
+          while (busy) {
+            await limiter.acquire('DescribeTasks');
+            calls++;
+          }
         })();
       }
-      const m: Member = { id, limiter, member, events, connection, idle: () => (busy = false), killed: false };
+      const m: Member = {
+        id,
+        limiter,
+        member,
+        events,
+        connection,
+        idle: () => (busy = false),
+        killed: false,
+        cutOff: false,
+        calls: () => calls,
+        failedRenewals: () => failedRenewals,
+      };
       members.push(m);
       return m;
     },
     /** What SIGKILL does to a worker process: no more calls, no more renewals, no goodbye. */
     async kill(m: Member): Promise<void> {
-      // The limiter stays as the process left it: its fallback is still observable.
       m.killed = true;
       m.idle();
       await m.member.stop({ leave: false });
+    },
+    /**
+     * What a network partition does to one worker process: it can no longer reach Temporal, but it keeps
+     * running and its callers keep asking for vendor calls (its rate still counts in the sum).
+     */
+    async cutOff(m: Member): Promise<void> {
+      m.cutOff = true;
+      await m.connection.close();
     },
     async close() {
       clearInterval(sampler);
       for (const m of members) {
         m.idle();
         await m.member.stop();
-        await m.connection.close();
+        if (!m.cutOff) await m.connection.close();
         // Wake callers parked on a zero grant so their loops end.
         m.limiter.setCeiling('DescribeTasks', LIMIT);
       }
@@ -151,22 +188,45 @@ describe('shared vendor budget', () => {
     });
   });
 
-  it('without the coordinator, members keep their grant until the TTL, then fall back to shares that still fit', async () => {
+  it('without the coordinator, members keep their grant until the TTL, then make no calls until it is back', async () => {
     await inBudgetWorld(async (world) => {
       const [a, b] = [await world.join('a'), await world.join('b')];
-      // Each member's fallback counts the members it saw at its last renewal: wait until both have seen two
-      // (the first one alone is granted half the limit as its idle share, so the halves alone prove nothing).
-      const sawTwo = (m: Member): boolean => m.events.filter((e) => e.kind === 'granted').at(-1)?.members === 2;
-      await waitFor('two halves, each member knowing of the other', () => share(a!) > LIMIT / 2 - 0.05 && share(b!) > LIMIT / 2 - 0.05 && sawTwo(a!) && sawTwo(b!), {
-        timeoutMs: 20_000,
-      });
+      await waitFor('two halves', () => share(a!) > LIMIT / 2 - 0.05 && share(b!) > LIMIT / 2 - 0.05, { timeoutMs: 20_000 });
       await world.stopWorker(); // renewals now wait for a budget workflow nobody runs
       const stoppedAt = Date.now();
-      const fallbacks = await waitFor('both fall back', () => [a!, b!].map((m) => m.events.find((e) => e.kind === 'fallback')).every(Boolean) && [a!, b!].map(share));
+      await waitFor('both lapse', () => [a!, b!].every((m) => m.events.some((e) => e.kind === 'lapsed')));
       expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(TTL_MS - RENEW_MS - 100);
-      // min(last grant, limit / (members + 1)) each: never the full rate, and in sum under the limit.
-      for (const qps of fallbacks) expect(qps).toBeCloseTo(LIMIT / 3, 5);
+      // Nobody can tell them apart from dead members any more: they keep nothing.
+      expect([a!, b!].map(share)).toEqual([0, 0]);
+      const lapsedAt = Date.now();
+      const callsAtLapse = [a!, b!].map((m) => m.calls());
+      const failuresAtLapse = [a!, b!].map((m) => m.failedRenewals());
+      await waitFor('another failed renewal each', () => [a!, b!].every((m, i) => m.failedRenewals() > failuresAtLapse[i]!), { timeoutMs: 20_000 });
+      expect([a!, b!].map((m) => m.calls())).toEqual(callsAtLapse);
+      await world.startWorker();
+      await waitFor('shares again once the coordinator is back', () => [a!, b!].every((m) => m.events.some((e) => e.kind === 'granted' && e.sentAt > lapsedAt)) && share(a!) + share(b!) > LIMIT - 1, {
+        timeoutMs: 20_000,
+      });
       expect(world.maxSum()).toBeLessThanOrEqual(LIMIT + 1e-9);
+    });
+  });
+
+  it('a member cut off from Temporal alone stops calling before the others are given its share', async () => {
+    await inBudgetWorld(async (world) => {
+      const [a, b, c] = [await world.join('a'), await world.join('b'), await world.join('c')];
+      await waitFor('three even shares', () => [a!, b!, c!].every((m) => share(m) > LIMIT / 3 - 0.05) && shares([a!, b!, c!]), { timeoutMs: 20_000 });
+      await world.cutOff(c!);
+      // The survivors grow only after c's lease ran out at the coordinator, which is after c lapsed.
+      await waitFor('the two survivors share the whole limit', () => share(a!) > LIMIT / 2 - 0.05 && share(b!) > LIMIT / 2 - 0.05 && shares([a!, b!, c!]), {
+        timeoutMs: 20_000,
+      });
+      expect(world.maxSum()).toBeLessThanOrEqual(LIMIT + 1e-9);
+      expect(c!.events.some((e) => e.kind === 'lapsed')).toBe(true);
+      expect(share(c!)).toBe(0);
+      const callsOfC = c!.calls();
+      const failuresOfC = c!.failedRenewals();
+      await waitFor('c fails to renew again', () => c!.failedRenewals() > failuresOfC, { timeoutMs: 20_000 });
+      expect(c!.calls()).toBe(callsOfC);
     });
   });
 
