@@ -13,6 +13,7 @@ import { createWebhookActivities, type WebhookActivities } from '../activities/w
 import { TASK_QUEUE } from '../workflows/types';
 import { DEFAULT_VENDOR_QPS, type RateLimiter } from '../activities/rate-limit';
 import { versionedDeploymentOptions, type DeploymentSettings } from './deployment';
+import { NO_METRICS_SINKS } from './metrics';
 import { VENDOR_ACTIONS } from '../activities/vendor-calls';
 import { startVendorBudgetMember, type VendorBudgetMemberOptions } from './vendor-budget';
 
@@ -45,7 +46,7 @@ export interface CreateWorkerOptions {
   /** Lease registry options (tests pass a unique registryIdPrefix). */
   leases?: Omit<LeaseActivitiesOptions, 'registryTaskQueue'>;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
-  /** Hooks for the observability layer (metrics sinks, logging interceptors). */
+  /** Hooks for the observability layer (metrics sinks, logging interceptors); without them the metrics sinks do nothing. */
   sinks?: WorkerOptions['sinks'];
   /** Worker identity recorded in history; the metrics need it unique per process (worker/observed-worker.ts). */
   identity?: string;
@@ -81,7 +82,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     activities: { ...(options.webhooks ?? createWebhookActivities(undefined)), ...activities },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     shutdownGraceTime: options.shutdownGraceTime,
-    sinks: options.sinks,
+    sinks: { ...NO_METRICS_SINKS, ...options.sinks },
     interceptors: options.interceptors,
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.deployment ? { workerDeploymentOptions: await versionedDeploymentOptions(options.deployment, workflowBundle) } : {}),

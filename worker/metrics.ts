@@ -109,6 +109,17 @@ export function metricsSinks(counts: ConfirmedCounts): InjectedSinks<CprMetricsS
   };
 }
 
+/**
+ * The sinks of a worker that keeps no metrics: the recovery workflow always reports, and a report to a
+ * sink the worker lacks is logged as an error on every recovery.
+ */
+export const NO_METRICS_SINKS: InjectedSinks<CprMetricsSinks> = {
+  cprMetrics: {
+    recoveryStarted: { fn: () => undefined, callDuringReplay: false },
+    recoveryFinished: { fn: () => undefined, callDuringReplay: false },
+  },
+};
+
 export interface MetricsServer {
   url: string;
   port: number;

@@ -6,6 +6,7 @@ import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../harn
 import { recoveryInput, startApi, TEST_TOKEN, type ApiUnderTest, type Json } from './api-harness';
 import { waitFor } from '../harness/wait';
 import { FAKE_PACKAGE, fakeFleet, gate, type FakeFleet, type FleetScenario } from '../workflows/fake-fleet';
+import { NO_METRICS_SINKS } from '../../worker/metrics';
 
 let temporal: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
@@ -29,7 +30,7 @@ async function withEnv(fn: (env: Env) => Promise<void>, scenario: FleetScenario 
   const poll = gate();
   const vendor = Object.assign(fakeFleet(scenario), { finishTasks: () => poll.open() });
   vendor.gates.poll = poll;
-  const worker = await Worker.create({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle: bundle, activities: vendor.activities });
+  const worker = await Worker.create({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle: bundle, activities: vendor.activities, sinks: NO_METRICS_SINKS });
   const api = await startApi(temporal.client, taskQueue);
   try {
     await worker.runUntil(fn({ api, vendor, taskQueue }));

@@ -11,6 +11,7 @@ import { connectTestTemporal, productWorkflowBundle, uniqueId, uniqueTaskQueue, 
 import { fakeFleet, type FakeFleet } from '../workflows/fake-fleet';
 import { FAST_LIMITS } from '../workflows/harness';
 import { waitFor } from '../harness/wait';
+import { NO_METRICS_SINKS } from '../../worker/metrics';
 
 let temporal: TestTemporal;
 let parentBundle: WorkflowBundleWithSourceMap;
@@ -36,6 +37,7 @@ async function withWorkers<T>(fleet: FakeFleet, fn: (queues: { parentQueue: stri
     taskQueue: recoveryQueue,
     workflowBundle: await productWorkflowBundle(),
     activities: fleet.activities,
+    sinks: NO_METRICS_SINKS,
   });
   return parent.runUntil(() => recovery.runUntil(fn({ parentQueue, recoveryQueue })));
 }

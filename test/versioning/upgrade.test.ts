@@ -20,6 +20,7 @@ import { waitFor } from '../harness/wait';
 import { EMULATOR_LIMITS, demoInput, openLab, type Lab } from '../workflows/emulator-harness';
 import { maybeRecordFixture } from '../workflows/harness';
 import { RELEASE_MEMO } from './release-b-workflows';
+import { NO_METRICS_SINKS } from '../../worker/metrics';
 
 jest.setTimeout(240_000);
 
@@ -153,8 +154,8 @@ describe('upgrading workers while a recovery is in flight (Worker Deployments, p
       expect(versioningOf(await registry.describe())).toEqual({ behavior: 'AUTO_UPGRADE', deploymentName, buildId: 'build-b' });
 
       // Why pinning matters: B's code cannot replay A's run, A's own code can.
-      await expect(Worker.runReplayHistory({ workflowBundle: bundleB, replayName: 'A on B' }, historyA, onA.workflowId)).rejects.toThrow(DeterminismViolationError);
-      await Worker.runReplayHistory({ workflowBundle: bundleA, replayName: 'A on A' }, historyA, onA.workflowId);
+      await expect(Worker.runReplayHistory({ workflowBundle: bundleB, replayName: 'A on B', sinks: NO_METRICS_SINKS }, historyA, onA.workflowId)).rejects.toThrow(DeterminismViolationError);
+      await Worker.runReplayHistory({ workflowBundle: bundleA, replayName: 'A on A', sinks: NO_METRICS_SINKS }, historyA, onA.workflowId);
     } finally {
       workerB?.shutdown();
       workerA.shutdown();

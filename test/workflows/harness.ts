@@ -8,6 +8,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { RecoverAppInput } from '../../workflows/input';
 import { productWorkflowBundle, uniqueTaskQueue, type TestTemporal } from '../harness/temporal';
+import { NO_METRICS_SINKS } from '../../worker/metrics';
 
 export const FAST_LIMITS = {
   maxAttemptsPerInstance: 3,
@@ -31,6 +32,7 @@ export async function withWorker<T>(temporal: TestTemporal, activities: object, 
     taskQueue,
     workflowBundle: await productWorkflowBundle(),
     activities,
+    sinks: NO_METRICS_SINKS,
   });
   return worker.runUntil(fn(taskQueue));
 }
