@@ -62,6 +62,8 @@ interface Bucket {
   qps: number;
   /** May go negative: each waiting caller reserves a token, so waiters are served in order. */
   tokens: number;
+  /** Callers sleeping on a reserved token (each holds -1 of `tokens`). */
+  reserved: number;
   updatedAt: number;
   /** Bumped when the rate falls (or rises from a grant): reservations made before are void. */
   epoch: number;
@@ -94,7 +96,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     if (!b) {
       const configured = configuredOf(action);
       const ceiling = opts.awaitGrant ? 0 : configured;
-      b = { configured, ceiling, qps: ceiling, tokens: 0, updatedAt: now(), epoch: 0, rateChanged: Promise.resolve(), signalRateChanged: () => undefined, demand: { calls: 0, waited: 0, waiting: 0 } };
+      b = { configured, ceiling, qps: ceiling, tokens: 0, reserved: 0, updatedAt: now(), epoch: 0, rateChanged: Promise.resolve(), signalRateChanged: () => undefined, demand: { calls: 0, waited: 0, waiting: 0 } };
       b.tokens = opts.awaitGrant ? 0 : capacity(b);
       armRateChanged(b);
       buckets.set(action, b);
@@ -110,12 +112,14 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
 
   /**
    * Applies a new rate from now on. Sleeping callers wake and reserve again under the new rate, so a
-   * lower rate holds at once instead of after the queue booked at the old one has drained.
+   * lower rate holds at once instead of after the queue booked at the old one has drained. What accrued
+   * towards their reservations is kept (a shared-budget member's share changes every few seconds: without
+   * it, each change cost up to one call interval).
    */
   const changeRate = (b: Bucket, apply: () => void, dropBurst: boolean): void => {
     refill(b);
     apply();
-    b.tokens = dropBurst ? 0 : Math.min(capacity(b), Math.max(0, b.tokens));
+    b.tokens = dropBurst ? 0 : Math.min(capacity(b), Math.max(0, b.tokens + b.reserved));
     b.updatedAt = now();
     b.epoch++;
     const wake = b.signalRateChanged;
@@ -135,17 +139,21 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         const changed = b.rateChanged;
         const perSecond = rate(b);
         let wait: Promise<unknown> = changed; // no grant yet: wait for one
+        let reserving = false;
         if (perSecond > 0) {
           b.tokens -= 1;
           if (b.tokens >= 0) break;
+          reserving = true;
           wait = Promise.race([sleep(Math.ceil((-b.tokens / perSecond) * 1000)), changed]);
         }
         waited = true;
         b.demand.waiting++;
+        if (reserving) b.reserved++;
         try {
           await wait;
         } finally {
           b.demand.waiting--;
+          if (reserving) b.reserved--;
         }
         if (b.epoch === epoch) break; // the reserved token is ours
       }

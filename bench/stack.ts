@@ -413,6 +413,8 @@ export class BenchStack {
     const usage = new UsageTracker();
     usage.attach(child.pid);
     this.extraWorkers.push({ child, usage, output });
+    // Each added worker's output goes to a file of its own beside the first worker's.
+    if (process.env.CPR_BENCH_WORKER_LOG) teeTo(child, `${process.env.CPR_BENCH_WORKER_LOG}.${this.extraWorkers.length + 1}`);
     await waitFor('worker', () => /cpr worker polling/.test(output()), child, output, 120_000);
     usage.markSteady();
     this.say(`worker pid ${child.pid} polling (${this.liveWorkers()} workers)`);

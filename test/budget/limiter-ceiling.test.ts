@@ -57,4 +57,17 @@ describe('rate limiter with a granted share', () => {
     rl.setCeiling('X', 50);
     expect(rl.currentQps('X')).toBe(10);
   });
+
+  it('keeps what waiting callers had accrued when the share changes', async () => {
+    const clock = fakeClock();
+    const rl = createRateLimiter({ defaultQps: 10, awaitGrant: true, now: clock.now, sleep: clock.sleep });
+    rl.setCeiling('X', 1);
+    let done = 0;
+    void rl.acquire('X').then(() => done++);
+    await clock.advance(900); // 0.9 of its token accrued
+    expect(done).toBe(0);
+    rl.setCeiling('X', 1.1);
+    await clock.advance(100); // the rest at 1.1/s takes 91 ms, not another whole interval
+    expect(done).toBe(1);
+  });
 });
