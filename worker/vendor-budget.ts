@@ -16,7 +16,8 @@ import {
   type BudgetGrant,
   type VendorBudgetInput,
 } from '../workflows/vendor-budget';
-import { DEMAND_HEADROOM, IDLE_SHARE_OF_EQUAL, type BudgetLimits, type MemberDemand } from '../workflows/vendor-budget-shares';
+import { DEMAND_HEADROOM, IDLE_SHARE_OF_EQUAL, type BudgetLimits } from '../workflows/vendor-budget-shares';
+import { createDemandMeter } from './budget-demand';
 
 export const DEFAULT_BUDGET_RENEW_MS = 5_000;
 /** Three missed renewals. */
@@ -83,22 +84,11 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
   let lapsed = false;
   let stopped = false;
   let inFlight: Promise<BudgetGrant | undefined> | undefined;
-  let windowStart = Date.now();
+  const eagerGapMs = Math.min(EAGER_RENEW_MIN_GAP_MS, renewEveryMs);
   /** Aborts the renewal in flight on stop (a renewal waiting on an unreachable server must not outlive the member). */
   const stopping = new AbortController();
 
-  const demandSinceLastRenewal = (): MemberDemand => {
-    const seconds = Math.max(0.001, (Date.now() - windowStart) / 1000);
-    windowStart = Date.now();
-    const seen = limiter.takeDemand();
-    const demand: MemberDemand = {};
-    for (const action of options.actions) {
-      const d = seen[action];
-      // Callers queued for tokens: this process could use more than it has.
-      demand[action] = d && (d.waiting > 0 || d.waited > d.calls / 10) ? null : (d?.calls ?? 0) / seconds;
-    }
-    return demand;
-  };
+  const demand = createDemandMeter(limiter, options.actions, eagerGapMs / 2);
 
   const apply = (grants: Record<string, number>): void => {
     for (const action of options.actions) {
@@ -128,7 +118,7 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
     const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(ttlMs)]);
     try {
       const grant = await client.withAbortSignal(signal, () => client.workflow.executeUpdateWithStart(renewBudgetUpdate, {
-        args: [{ memberId, limits: options.limits, demand: demandSinceLastRenewal(), using: { ...using }, ttlMs }],
+        args: [{ memberId, limits: options.limits, demand: demand.measure(), using: { ...using }, ttlMs }],
         updateId: `${memberId}/${++sequence}`,
         startWorkflowOperation: new WithStartWorkflowOperation(vendorBudget, {
           workflowId,
@@ -166,30 +156,24 @@ export function startVendorBudgetMember(options: VendorBudgetMemberOptions): Ven
   };
 
   /**
-   * Worth renewing before the period ends: callers queue (below an equal share at once, above it every
-   * other eager gap, as others may have gone idle, unless it already holds the whole limit), or this
-   * process holds clearly more than it now uses while other members may be queueing for it. A member
-   * alone renews early only to grow its share: each renewal is an update in the budget's history, and
-   * alone it can neither get more than the limit nor give anything to anyone (a joining worker is seen
-   * at the next periodic renewal).
+   * Worth renewing before the period ends (at most once per eager gap): callers queue and it does not
+   * hold the whole limit yet (others may have gone idle since), or this process holds clearly more than
+   * it now uses while other members may be queueing for it. A member alone renews early only to grow
+   * its share: each renewal is an update in the budget's history, and alone it can neither get more
+   * than the limit nor give anything to anyone (a joining worker is seen at the next periodic renewal).
    */
-  const sharesOff = (since: number): boolean => {
-    const seconds = Math.max(0.001, (Date.now() - windowStart) / 1000);
-    const demand = limiter.peekDemand();
-    return options.actions.some((a) => {
-      const d = demand[a];
+  const sharesOff = (): boolean =>
+    options.actions.some((a) => {
+      const { perSecond, queued } = demand.current(a);
       const held = using[a] ?? 0;
+      if (queued) return held < limiter.configuredQps(a) - 1e-6;
       const equal = limiter.configuredQps(a) / Math.max(1, lastMembers);
-      if (d && d.waiting > 0) return held < equal - 1e-6 || (since >= 2 * eagerGapMs && held < limiter.configuredQps(a) - 1e-6);
-      const wanted = ((d?.calls ?? 0) / seconds) * DEMAND_HEADROOM;
-      return lastMembers > 1 && held > 1.5 * Math.max(wanted, equal * IDLE_SHARE_OF_EQUAL);
+      return lastMembers > 1 && held > 1.5 * Math.max(perSecond * DEMAND_HEADROOM, equal * IDLE_SHARE_OF_EQUAL);
     });
-  };
-  const eagerGapMs = Math.min(EAGER_RENEW_MIN_GAP_MS, renewEveryMs);
   const timer = setInterval(() => {
     lapseIfExpired();
     const since = Date.now() - lastSentAt;
-    if (since >= renewEveryMs - eagerGapMs / 2 || (since >= eagerGapMs && sharesOff(since))) void renew();
+    if (since >= renewEveryMs - eagerGapMs / 2 || (since >= eagerGapMs && sharesOff())) void renew();
   }, eagerGapMs / 2);
   timer.unref();
   void renew();
