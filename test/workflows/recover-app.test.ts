@@ -67,6 +67,13 @@ describe('recoverApp workflow', () => {
       const events = (await handle.fetchHistory()).events ?? [];
       const activities = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
       expect(activities).toEqual(['preflight', 'submitRecoveries', 'pollTasks', 'verifyTargets', 'releaseBackups']);
+      // Every one of them talks to the vendor for seconds to minutes: a dead worker's attempt is retried
+      // after a heartbeat timeout, not after its whole start-to-close time.
+      const withoutHeartbeatTimeout = events.flatMap((e) => {
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        return scheduled && Number(scheduled.heartbeatTimeout?.seconds ?? 0) === 0 ? [scheduled.activityType?.name] : [];
+      });
+      expect(withoutHeartbeatTimeout).toEqual([]);
       return result;
     });
 
