@@ -62,7 +62,7 @@ interface Bucket {
   qps: number;
   /** May go negative: each waiting caller reserves a token, so waiters are served in order. */
   tokens: number;
-  /** Callers sleeping on a reserved token (each holds -1 of `tokens`). */
+  /** Callers sleeping on a token reserved under the current epoch (each holds -1 of `tokens`). */
   reserved: number;
   updatedAt: number;
   /** Bumped when the rate falls (or rises from a grant): reservations made before are void. */
@@ -120,6 +120,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     refill(b);
     apply();
     b.tokens = dropBurst ? 0 : Math.min(capacity(b), Math.max(0, b.tokens + b.reserved));
+    b.reserved = 0; // cancelled: their callers reserve again under the new rate
     b.updatedAt = now();
     b.epoch++;
     const wake = b.signalRateChanged;
@@ -153,7 +154,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
           await wait;
         } finally {
           b.demand.waiting--;
-          if (reserving) b.reserved--;
+          if (reserving && b.epoch === epoch) b.reserved--;
         }
         if (b.epoch === epoch) break; // the reserved token is ours
       }

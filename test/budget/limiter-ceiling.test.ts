@@ -70,4 +70,19 @@ describe('rate limiter with a granted share', () => {
     await clock.advance(100); // the rest at 1.1/s takes 91 ms, not another whole interval
     expect(done).toBe(1);
   });
+
+  it('counts what accrued once when the share changes twice before waiting callers wake', async () => {
+    const clock = fakeClock();
+    const rl = createRateLimiter({ defaultQps: 10, awaitGrant: true, now: clock.now, sleep: clock.sleep });
+    rl.setCeiling('X', 1);
+    let done = 0;
+    for (let i = 0; i < 3; i++) void rl.acquire('X').then(() => done++);
+    await clock.advance(500); // three reservations, half a token accrued
+    rl.setCeiling('X', 2);
+    rl.setCeiling('X', 1.5);
+    await clock.advance(300); // the first needs another 333 ms at 1.5/s
+    expect(done).toBe(0);
+    await clock.advance(40);
+    expect(done).toBe(1);
+  });
 });
