@@ -2,6 +2,7 @@
 // against a dev server, with the worker in its own process; prints wall time against the vendor's
 // lower bound, vendor calls per instance by action, Temporal history cost, and process usage, as a
 // table and as JSON, and rewrites this configuration's section of BENCHMARKS.md.
+import { readFileSync } from 'node:fs';
 import { benchMigrationOptions } from './plan-options';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CallLogEntry } from '../emulator/admin-client';
@@ -421,9 +422,9 @@ async function main(): Promise<number> {
 }
 
 /** Writes the BENCHMARKS.md section of a result saved with --json again, after a change of the report (no run). */
-async function renderSaved(file: string | undefined): Promise<number> {
+function renderSaved(file: string | undefined): number {
   if (!file) throw new InvalidArgumentError('--render needs the JSON file a run wrote with --json');
-  const result = JSON.parse((await import('node:fs')).readFileSync(file, 'utf8')) as BenchResult;
+  const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
   writeSection(benchLabel(result.config), markdown(result));
   console.log(`rewrote section ${benchLabel(result.config)} from ${file}`);
   return 0;
